@@ -1,2 +1,232 @@
+"""`rekap`: the command line, and the composition root that starts each part."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import asdict
+from typing import Annotated
+
 import typer
-app = typer.Typer()
+from rich.console import Console
+from rich.table import Table
+
+from services.common.settings import Settings
+
+app = typer.Typer(
+    help="Rekap: photographed result forms in, verified public results out.", no_args_is_help=True
+)
+officers_app = typer.Typer(help="KPPS officers (uploaders).", no_args_is_help=True)
+reviewers_app = typer.Typer(help="PPS reviewers.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+schemas_app = typer.Typer(help="Generated contract documents.", no_args_is_help=True)
+app.add_typer(officers_app, name="officers")
+app.add_typer(reviewers_app, name="reviewers")
+app.add_typer(db_app, name="db")
+app.add_typer(schemas_app, name="schemas")
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str) -> typer.Exit:
+    errors.print(f"[red]error:[/red] {message}")
+    return typer.Exit(1)
+
+
+@app.command()
+def up() -> None:
+    """Start the embedded stack (nats-server, database, every service) until Ctrl-C."""
+    from services.embedded_stack import EmbeddedStack, occupied_ports
+
+    settings = Settings()
+    if busy := occupied_ports(settings):
+        raise fail(
+            f"port(s) {', '.join(map(str, busy))} already in use: is `rekap up` running "
+            "already? Set REKAP_EMBEDDED_NATS_PORT / REKAP_INGEST_PORT to use others."
+        )
+    report = asyncio.run(_prepare_database(settings))
+    if report:
+        console.print(report)
+    stack = EmbeddedStack(settings, say=console.print)
+    try:
+        stack.start()
+        console.print(
+            "\nReady. Mint an officer token:  rekap officers issue --tps 3171011001001\n"
+            "Upload:  curl -H 'Authorization: Bearer <token>' -F photo=@form.jpg "
+            f"-F contest=PILGUB-31-2024 http://127.0.0.1:{settings.ingest_port}/api/v1/uploads\n"
+            "Watch:   rekap status            Stop: Ctrl-C"
+        )
+        stack.supervise_until_interrupted()
+    finally:
+        stack.stop()
+
+
+async def _prepare_database(settings: Settings) -> str | None:
+    """Migrate, and load the master data on the first start. Returns what was loaded."""
+    from services.common.database.engine import make_engine
+    from services.common.database.migrate import upgrade_to_head
+    from services.common.masterdata import master_data_loaded, seed
+
+    engine = make_engine(settings)
+    try:
+        await upgrade_to_head(engine)
+        if await master_data_loaded(engine):
+            return None
+    finally:
+        await engine.dispose()
+    return str(await seed(settings))
+
+
+@app.command()
+def serve(name: Annotated[str, typer.Argument(help="The service to run, e.g. ingest.")]) -> None:
+    """Run one service in this process (what `rekap up` starts for each)."""
+    import uvicorn
+
+    settings = Settings()
+    if name == "ingest":
+        from services.ingest.app import create_app
+
+        uvicorn.run(
+            create_app(settings),
+            host=settings.bind_host,
+            port=settings.ingest_port,
+            log_level="info",
+            access_log=True,
+        )
+    else:
+        raise fail(f"no service {name!r}; the services so far: ingest")
+
+
+@app.command()
+def seed() -> None:
+    """Load the master data (Jakarta: regions, TPS with DPT, contest, officers, reviewers)."""
+    from services.common.masterdata import seed as load
+
+    console.print(str(asyncio.run(load(Settings()))))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema."""
+    from services.common.database.engine import make_engine
+    from services.common.database.migrate import upgrade_to_head
+
+    async def run() -> None:
+        engine = make_engine(Settings())
+        try:
+            await upgrade_to_head(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    console.print("database at the newest schema")
+
+
+@officers_app.command("issue")
+def officers_issue(
+    tps: Annotated[str, typer.Option(help="13-digit TPS code, e.g. 3171011001001.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """Mint tokens for both officers of a TPS (printed once; older ones are revoked)."""
+    from services.common.tokens import issue_officer_tokens
+
+    _print_tokens(asyncio.run(_issue(issue_officer_tokens, tps)), as_json)
+
+
+@reviewers_app.command("issue")
+def reviewers_issue(
+    kelurahan: Annotated[str, typer.Option(help="Kelurahan code, e.g. 31.71.01.1001.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """Mint a token for the reviewer of a kelurahan (printed once; older ones are revoked)."""
+    from services.common.tokens import issue_reviewer_tokens
+
+    _print_tokens(asyncio.run(_issue(issue_reviewer_tokens, kelurahan)), as_json)
+
+
+async def _issue(issue, scope: str):
+    from services.common.database.engine import make_engine, make_sessionmaker
+    from services.common.tokens import UnknownScope
+
+    engine = make_engine(Settings())
+    try:
+        async with make_sessionmaker(engine)() as session:
+            tokens = await issue(session, scope)
+            await session.commit()
+            return tokens
+    except UnknownScope as error:
+        raise fail(f"{error}") from None
+    finally:
+        await engine.dispose()
+
+
+def _print_tokens(tokens, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([asdict(token) for token in tokens]))
+        return
+    for token in tokens:
+        console.print(f"{token.officer_id}  scope {token.scope}  token [bold]{token.token}[/bold]")
+    console.print("[dim]Tokens are shown only now; Rekap keeps only their hashes.[/dim]")
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Streams, consumer lag, dead letters and the unsent outbox of the running stack."""
+    from services.stack_status import read_status
+
+    settings = Settings()
+    try:
+        state = asyncio.run(read_status(settings))
+    except (OSError, TimeoutError) as error:
+        raise fail(
+            f"cannot reach NATS at {settings.nats_url} ({error}); is `rekap up` running?"
+        ) from None
+    if as_json:
+        print(json.dumps(asdict(state), default=str, indent=2))
+        return
+    streams = Table("stream", "subjects", "messages", "bytes", "last seq", title="Streams")
+    for s in state.streams:
+        streams.add_row(
+            s.name, " ".join(s.subjects), str(s.messages), str(s.bytes), str(s.last_sequence)
+        )
+    consumers = Table(
+        "consumer", "stream", "waiting (lag)", "in flight", "redelivered", title="Durable consumers"
+    )
+    for c in state.consumers:
+        consumers.add_row(c.durable, c.stream, str(c.waiting), str(c.in_flight), str(c.redelivered))
+    console.print(streams, consumers)
+    if state.missing:
+        console.print(f"[yellow]not declared yet:[/yellow] {', '.join(state.missing)}")
+    console.print(f"Dead letters: {state.dead_letters_total}")
+    for letter in state.recent_dead_letters:
+        console.print(
+            f"  {letter.dead_lettered_at:%Y-%m-%d %H:%M:%S} {letter.consumer} "
+            f"{letter.original_subject}#{letter.original_sequence} {letter.reason}: {letter.error}"
+        )
+    unsent = "unknown (no database)" if state.outbox_unsent is None else state.outbox_unsent
+    console.print(f"Outbox events not yet on the broker: {unsent}")
+
+
+@schemas_app.command("generate")
+def schemas_generate() -> None:
+    """Write the JSON Schema files and the AsyncAPI document from schemas/events.py."""
+    from schemas.generate import generate
+
+    for path in generate():
+        console.print(f"wrote {path}")
+
+
+@schemas_app.command("check")
+def schemas_check() -> None:
+    """Fail when the generated documents are stale."""
+    from schemas.generate import generate
+
+    if stale := generate(check=True):
+        raise fail("stale: " + ", ".join(map(str, stale)) + "; run `rekap schemas generate`")
+    console.print("generated documents are up to date")
+
+
+if __name__ == "__main__":
+    app()

@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     )
     nats_url: str = Field("nats://127.0.0.1:14222", description="The broker services talk to.")
     embedded_nats_port: int = Field(14222, description="Port of the nats-server `rekap up` starts.")
-    photo_dir: Path | None = Field(None, description="Photo store folder; default <var_dir>/photos.")
+    photo_dir: Path | None = Field(
+        None, description="Photo store folder; default <var_dir>/photos."
+    )
 
     public_port: int = 8000
     ingest_port: int = 8001

@@ -121,9 +121,7 @@ class Credential(Base):
     """A bearer token, stored only as its SHA-256; scope is a TPS code or a kelurahan code."""
 
     __tablename__ = "credentials"
-    __table_args__ = (
-        CheckConstraint("role IN ('officer', 'reviewer', 'admin')", name="role"),
-    )
+    __table_args__ = (CheckConstraint("role IN ('officer', 'reviewer', 'admin')", name="role"),)
 
     token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     role: Mapped[str] = mapped_column(String(10))

@@ -19,7 +19,7 @@ from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
 from pydantic import ValidationError
 
-from schemas.events import Event, MessageDeadLettered
+from schemas.events import MessageDeadLettered
 from services.common.messaging.publish import publish_event
 from services.common.messaging.topology import ConsumerSpec
 
@@ -108,7 +108,10 @@ class _DeliveryContract(BaseMiddleware):
             delay = self.spec.retry_delay(delivery)
             log.warning(
                 "%s: attempt %d failed (%s); retrying in %.0fs",
-                self.spec.durable, delivery, _describe(error), delay,
+                self.spec.durable,
+                delivery,
+                _describe(error),
+                delay,
             )
             await msg.nack(delay=delay)
             return None
@@ -131,7 +134,10 @@ class _DeliveryContract(BaseMiddleware):
         await publish_event(self.broker, dead, subject=self.spec.dead_letter_subject)
         log.error(
             "%s: message %s dead-lettered (%s): %s",
-            self.spec.durable, metadata.sequence.stream, reason, error,
+            self.spec.durable,
+            metadata.sequence.stream,
+            reason,
+            error,
         )
         await msg.ack()
 

@@ -72,12 +72,17 @@ def start_nats_server(
     monitor_port = monitor_port or free_port()
     command = [
         str(nats_server_binary()),
-        "--addr", "127.0.0.1",
-        "--port", str(port),
-        "--http_port", str(monitor_port),
+        "--addr",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--http_port",
+        str(monitor_port),
         "--jetstream",
-        "--store_dir", str(store_dir),
-        "--server_name", f"rekap-{port}",
+        "--store_dir",
+        str(store_dir),
+        "--server_name",
+        f"rekap-{port}",
     ]
     output = log_file.open("ab") if log_file else subprocess.DEVNULL
     process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faststream.nats import NatsBroker
+from faststream.nats import NatsBroker, PubAck
 
 from schemas.events import Event
 
@@ -17,7 +17,9 @@ async def publish_event(broker: NatsBroker, event: Event, *, subject: str | None
     return not ack.duplicate
 
 
-async def publish_raw(broker: NatsBroker, subject: str, payload: bytes, message_id: str, stream: str):
+async def publish_raw(
+    broker: NatsBroker, subject: str, payload: bytes, message_id: str, stream: str
+) -> PubAck:
     return await broker.publish(
         payload,
         subject,

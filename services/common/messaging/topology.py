@@ -128,3 +128,12 @@ def _streams_from_events() -> tuple[StreamSpec, ...]:
 
 
 STREAMS: tuple[StreamSpec, ...] = _streams_from_events()
+
+
+def stream_of_subject(subject: str) -> str:
+    """The stream that keeps a subject (e.g. `photo.received.v1` -> PHOTOS)."""
+    space = f"{subject.split('.')[0]}.>"
+    for spec in STREAMS:
+        if space in spec.subjects:
+            return spec.name
+    raise KeyError(f"no stream keeps subject {subject!r}")
