@@ -69,3 +69,25 @@ def var_dir(tmp_path: Path) -> Path:
     path = tmp_path / "var"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="session")
+def seeded_database_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated and loaded with the master data, once per test session."""
+    import asyncio
+
+    from services.common.masterdata import seed
+    from services.common.settings import Settings
+
+    template_dir = tmp_path_factory.mktemp("seeded")
+    asyncio.run(seed(Settings(var_dir=template_dir)))
+    return template_dir / "rekap.db"
+
+
+@pytest.fixture
+def seeded_var_dir(var_dir: Path, seeded_database_template: Path) -> Path:
+    """A fresh var dir whose database is a copy of the seeded template."""
+    import shutil
+
+    shutil.copyfile(seeded_database_template, var_dir / "rekap.db")
+    return var_dir

@@ -24,10 +24,8 @@ class Settings(BaseSettings):
         None, description="Photo store folder; default <var_dir>/photos."
     )
 
-    public_port: int = 8000
-    ingest_port: int = 8001
-    review_port: int = 8002
-    bind_host: str = "127.0.0.1"
+    ingest_port: int = Field(8001, description="Upload API (`rekap serve ingest`).")
+    bind_host: str = Field("127.0.0.1", description="Address the HTTP services listen on.")
 
     max_upload_bytes: int = Field(15 * 1024 * 1024, description="Upload size cap (413 above).")
     max_image_pixels: int = Field(50_000_000, description="Decoded pixel cap (422 above).")

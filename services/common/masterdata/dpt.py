@@ -90,7 +90,9 @@ def gap_weights(sites: Sequence[TpsSite], rng: random.Random) -> list[int]:
     weights = []
     for site in sites:
         if site.kelurahan_code not in kelurahan_factor:
-            kelurahan_factor[site.kelurahan_code] = rng.uniform(1 - KELURAHAN_SPREAD, 1 + KELURAHAN_SPREAD)
+            kelurahan_factor[site.kelurahan_code] = rng.uniform(
+                1 - KELURAHAN_SPREAD, 1 + KELURAHAN_SPREAD
+            )
         draw = kelurahan_factor[site.kelurahan_code] * rng.gammavariate(GAP_SHAPE, 1.0)
         weights.append(max(1, round(draw * WEIGHT_SCALE)))
     return weights

@@ -39,9 +39,7 @@ async def load_master_data(engine: AsyncEngine, plan: MasterDataPlan) -> LoadRep
         for table, rows in tables_in_order:
             written += await upsert(connection, table, rows)
         counts = await count_master_data(connection)
-    return dataclasses.replace(
-        counts, rows_written=written, seconds=time.perf_counter() - started
-    )
+    return dataclasses.replace(counts, rows_written=written, seconds=time.perf_counter() - started)
 
 
 async def upsert(connection: AsyncConnection, table: Table, rows: Sequence[object]) -> int:

@@ -25,7 +25,9 @@ def plan_jakarta_master_data() -> MasterDataPlan:
 
 
 def plan_master_data(reference: ElectionReference) -> MasterDataPlan:
-    regions = tuple(sorted(reference.regions, key=lambda row: (REGION_LEVELS.index(row.level), row.code)))
+    regions = tuple(
+        sorted(reference.regions, key=lambda row: (REGION_LEVELS.index(row.level), row.code))
+    )
     tps = plan_tps(reference)
     contest = ContestRow(
         code=f"PILGUB-{reference.province_code}-{reference.polling_day.year}",
@@ -41,9 +43,7 @@ def plan_master_data(reference: ElectionReference) -> MasterDataPlan:
             CandidateRow(contest.code, pair.number, pair.name, pair.sirekap_id, pair.colour)
             for pair in reference.candidates
         ),
-        officers=tuple(
-            officer(station, slot) for station in tps for slot in OFFICER_SLOTS
-        ),
+        officers=tuple(officer(station, slot) for station in tps for slot in OFFICER_SLOTS),
         reviewers=tuple(reviewer(row) for row in regions if row.level == "kelurahan"),
     )
 

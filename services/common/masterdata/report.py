@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.common.database.models import Candidate, Contest, Officer, Region, Reviewer, Tps
 from services.common.masterdata.rows import REGION_LEVELS
@@ -30,7 +30,7 @@ class LoadReport:
     def dpt(self) -> int:
         return self.dpt_l + self.dpt_p
 
-    def describe(self) -> str:
+    def __str__(self) -> str:
         levels = ", ".join(f"{count:,} {level}" for level, count in self.regions_by_level.items())
         return "\n".join(
             (
@@ -44,9 +44,7 @@ class LoadReport:
 
 
 async def count_master_data(connection: AsyncConnection) -> LoadReport:
-    levels = await connection.execute(
-        select(Region.level, func.count()).group_by(Region.level)
-    )
+    levels = await connection.execute(select(Region.level, func.count()).group_by(Region.level))
     tps, dpt_l, dpt_p = (
         await connection.execute(
             select(
@@ -71,3 +69,9 @@ async def count_master_data(connection: AsyncConnection) -> LoadReport:
         officers=await count(Officer),
         reviewers=await count(Reviewer),
     )
+
+
+async def master_data_loaded(engine: AsyncEngine) -> bool:
+    """Whether any TPS is loaded: `rekap up` seeds only a database without them."""
+    async with engine.connect() as connection:
+        return (await connection.execute(select(Tps.code).limit(1))).first() is not None
