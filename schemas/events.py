@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-TpsCode = str
-ContestCode = str
+TpsCode = Annotated[
+    str, Field(pattern=r"^\d{13}$", description="Kelurahan code without dots + TPS number.")
+]
+ContestCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[^|\s]+$")]
 
 
 class Event(BaseModel, ABC):
@@ -49,7 +51,7 @@ class PhotoReceived(Event):
     width: int = Field(gt=0)
     height: int = Field(gt=0)
     contest: ContestCode
-    tps: TpsCode = Field(pattern=r"^\d{13}$", description="The uploading officer's TPS.")
+    tps: TpsCode = Field(description="The uploading officer's TPS.")
     officer_id: str
     uploaded_at: datetime
 
@@ -64,7 +66,7 @@ class QrPayload(BaseModel):
 
     contest: ContestCode
     tps: TpsCode
-    page: int
+    page: int = Field(ge=1)
 
 
 class DigitAlternative(BaseModel):
