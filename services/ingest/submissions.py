@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.events import PhotoReceived
+from services.common.database.dialect_insert import dialect_insert
 from services.common.database.models import Contest, Photo, Submission, Tps
 from services.common.outbox import add_to_outbox
 from services.common.tokens import Principal
@@ -48,17 +49,7 @@ async def record_upload(
     if existing is not None:
         return RecordedUpload(existing, created=False)
     now = datetime.now(UTC)
-    if await session.get(Photo, photo.sha256) is None:
-        session.add(
-            Photo(
-                sha256=photo.sha256,
-                content_type=photo.content_type,
-                size_bytes=photo.size_bytes,
-                width=photo.width,
-                height=photo.height,
-                stored_at=now,
-            )
-        )
+    await _record_photo_once(session, photo, now)
     submission = Submission(
         id=str(uuid.uuid4()),
         officer_id=officer.principal_id,
@@ -104,6 +95,21 @@ def _photo_received(submission: Submission, photo: InspectedPhoto) -> PhotoRecei
         tps=submission.tps_code,
         officer_id=submission.officer_id,
         uploaded_at=submission.created_at,
+    )
+
+
+async def _record_photo_once(session: AsyncSession, photo: InspectedPhoto, now: datetime) -> None:
+    """Both officers may send the same photo at the same moment: the first row stands."""
+    insert = dialect_insert(session.get_bind().dialect.name, Photo)
+    await session.execute(
+        insert.values(
+            sha256=photo.sha256,
+            content_type=photo.content_type,
+            size_bytes=photo.size_bytes,
+            width=photo.width,
+            height=photo.height,
+            stored_at=now,
+        ).on_conflict_do_nothing(index_elements=[Photo.sha256])
     )
 
 

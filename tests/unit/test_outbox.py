@@ -15,7 +15,10 @@ from services.common.settings import Settings
 
 def results_event(tps: str) -> ResultsUpdated:
     return ResultsUpdated(
-        contest="PILGUB-31-2024", tps=tps, version=1, region_codes=["31"],
+        contest="PILGUB-31-2024",
+        tps=tps,
+        version=1,
+        region_codes=["31"],
         updated_at=datetime(2024, 11, 27, 13, tzinfo=UTC),
     )
 

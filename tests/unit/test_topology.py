@@ -16,7 +16,11 @@ def test_dead_letters_of_every_consumer_land_in_the_dead_letter_stream():
 
 def test_consumers_are_named_after_services_and_keep_an_explicit_contract():
     assert [spec.durable for spec in CONSUMERS] == [
-        "ocr", "validate", "review", "aggregate", "results"
+        "ocr",
+        "validate",
+        "review",
+        "aggregate",
+        "results",
     ]
     ocr = consumer("ocr")
     config = ocr.consumer_config()

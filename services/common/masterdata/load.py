@@ -13,14 +13,12 @@ import time
 from collections.abc import Sequence
 
 from sqlalchemy import Table, or_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.common.database.dialect_insert import dialect_insert
 from services.common.database.models import Candidate, Contest, Officer, Region, Reviewer, Tps
 from services.common.masterdata.report import LoadReport, count_master_data
 from services.common.masterdata.rows import MasterDataPlan
-
-DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 async def load_master_data(engine: AsyncEngine, plan: MasterDataPlan) -> LoadReport:
@@ -46,7 +44,7 @@ async def upsert(connection: AsyncConnection, table: Table, rows: Sequence[objec
     """Insert or update `rows` (dataclasses named like the columns); returns how many changed."""
     if not rows:
         return 0
-    insert = DIALECT_INSERTS[connection.dialect.name](table)
+    insert = dialect_insert(connection.dialect.name, table)
     changeable = [column for column in table.columns if not column.primary_key]
     statement = insert.on_conflict_do_update(
         index_elements=list(table.primary_key.columns),
