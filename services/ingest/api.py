@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -119,7 +120,7 @@ async def upload_photo(
     if not contest:
         raise MalformedUpload("the `contest` field is missing (e.g. PILGUB-31-2024)")
     await check_upload_scope(db, uploader, contest, fields.get("tps") or None)
-    photo = inspect_photo(data, declared_type, deps.limits)
+    photo = await asyncio.to_thread(inspect_photo, data, declared_type, deps.limits)
     await deps.photos.put(data)
     recorded = await record_upload(db, uploader, contest, photo)
     if recorded.created:

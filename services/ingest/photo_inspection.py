@@ -26,8 +26,8 @@ MAX_ASPECT_RATIO = 8
 
 MAX_JPEG_SCANS = 32
 """Cameras write 1 scan (baseline) or about 10 (progressive). libjpeg goes over the whole
-coefficient buffer once per scan, so a small file that repeats a scan thousands of times
-costs minutes of CPU: it is refused before decoding, as a decompression bomb."""
+image once per scan, even at 1/8 scale: a 360 KB, 49-megapixel JPEG repeating one tiny scan
+1000 times took 29 s to decode. More scans than this are refused, as a decompression bomb."""
 
 _PILLOW_FORMATS: dict[ContentType, str] = {
     "image/jpeg": "JPEG",
@@ -51,8 +51,9 @@ _JPEG_FILL, _JPEG_EOI, _JPEG_SOS = 0xFF, 0xD9, 0xDA
 _JPEG_STANDALONE_MARKERS = frozenset({0x01, *range(0xD0, 0xD8)})
 _JPEG_NEXT_MARKER = re.compile(rb"\xff[^\x00]")
 _JPEG_END_OF_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7]")
-"""Inside entropy-coded data FF 00 is a stuffed FF and FF D0-D7 a restart marker. (Written
-without `\xff+` so that the regex engine can jump from one FF byte to the next.)"""
+"""Inside entropy-coded data FF 00 is a stuffed FF and FF D0-D7 a restart marker. Runs of
+FF fill bytes are stepped over in the loop: a repeated FF in the pattern would make the regex
+engine slow (30 ms instead of 1.5 ms for a 4 MB photo)."""
 
 _UNREADABLE = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
 """What Pillow raises on damaged or incomplete data: OSError (UnidentifiedImageError and

@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import random
 import struct
 import zlib
 
@@ -27,18 +28,21 @@ from services.ingest.photo_inspection import (
 LIMITS = PhotoLimits(max_bytes=1024 * 1024, max_pixels=4_000_000, max_side=4000, min_side=200)
 
 
-def photo_like(width: int = 640, height: int = 480) -> Image.Image:
+def photo_like(width: int = 640, height: int = 480, seed: int = 0) -> Image.Image:
     """Gradients, blotches and grain: compresses like a phone photo, not like a flat fill."""
+    randomness = random.Random(seed)
+
+    def noise(noise_width: int, noise_height: int) -> Image.Image:
+        return Image.frombytes(
+            "L", (noise_width, noise_height), randomness.randbytes(noise_width * noise_height)
+        )
+
     blotches = Image.merge(
-        "RGB",
-        [
-            Image.effect_noise((width // 16, height // 16), 60).filter(ImageFilter.GaussianBlur(2))
-            for _ in range(3)
-        ],
+        "RGB", [noise(width // 16, height // 16).filter(ImageFilter.GaussianBlur(2)) for _ in "RGB"]
     ).resize((width, height), Image.Resampling.BICUBIC)
     gradient = Image.linear_gradient("L").resize((width, height)).convert("RGB")
-    grain = Image.merge("RGB", [Image.effect_noise((width, height), 40) for _ in range(3)])
-    return Image.blend(Image.blend(blotches, gradient, 0.4), grain, 0.3)
+    grain = Image.merge("RGB", [noise(width, height) for _ in "RGB"])
+    return Image.blend(Image.blend(blotches, gradient, 0.4), grain, 0.15)
 
 
 def encode(image: Image.Image, image_format: str, **options) -> bytes:
@@ -149,7 +153,8 @@ def test_a_photo_over_the_byte_cap_is_refused_before_anything_is_read():
     too_large = b"\xff\xd8\xff" + bytes(LIMITS.max_bytes)
     message = refused(too_large, PhotoTooLarge, 413, "photo_too_large", declared="text/plain")
     assert "1.0 MiB" in message
-    refused(JPEG, PhotoTooLarge, 413, "photo_too_large", limits=PhotoLimits(1000, 10**6, 999, 1))
+    tiny_cap = PhotoLimits(max_bytes=len(JPEG) - 1, max_pixels=10**6, max_side=999, min_side=1)
+    refused(JPEG, PhotoTooLarge, 413, "photo_too_large", limits=tiny_cap)
 
 
 @pytest.mark.parametrize(
@@ -210,7 +215,14 @@ def test_a_declared_type_is_only_repeated_when_it_is_a_plain_media_type():
         webp_declaring(16_000, 16_000),
         webp_declaring(2500, 2000),
     ],
-    ids=["png-huge", "png-over-limit", "jpeg-huge", "jpeg-over-limit", "webp-huge", "webp-over"],
+    ids=[
+        "png-huge",
+        "png-over-limit",
+        "jpeg-huge",
+        "jpeg-over-limit",
+        "webp-huge",
+        "webp-over-limit",
+    ],
 )
 def test_a_small_file_claiming_too_many_pixels_is_a_decompression_bomb(data):
     assert len(data) < 1000
