@@ -50,11 +50,12 @@ def up() -> None:
     stack = EmbeddedStack(settings, say=console.print)
     try:
         stack.start()
-        console.print(
+        print(
             "\nReady. Mint an officer token:  rekap officers issue --tps 3171011001001\n"
             "Upload:  curl -H 'Authorization: Bearer <token>' -F photo=@form.jpg "
             f"-F contest=PILGUB-31-2024 http://127.0.0.1:{settings.ingest_port}/api/v1/uploads\n"
-            "Watch:   rekap status            Stop: Ctrl-C"
+            "Watch:   rekap status            Stop: Ctrl-C",
+            flush=True,
         )
         stack.supervise_until_interrupted()
     finally:
@@ -165,8 +166,8 @@ def _print_tokens(tokens, as_json: bool) -> None:
         print(json.dumps([asdict(token) for token in tokens]))
         return
     for token in tokens:
-        console.print(f"{token.officer_id}  scope {token.scope}  token [bold]{token.token}[/bold]")
-    console.print("[dim]Tokens are shown only now; Rekap keeps only their hashes.[/dim]")
+        print(f"{token.officer_id}  scope {token.scope}  token {token.token}")
+    print("Tokens are shown only now; Rekap keeps only their hashes.")
 
 
 @app.command()

@@ -76,22 +76,20 @@ class EmbeddedStack:
             self.say(f"{child.service.name:<16} http://127.0.0.1:{child.service.port} (healthy)")
 
     def supervise_until_interrupted(self) -> None:
-        """Restart a service that dies; return on Ctrl-C or SIGTERM."""
+        """Restart a service that dies; return on Ctrl-C (SIGINT) or SIGTERM."""
         stop = False
 
         def request_stop(*_):
             nonlocal stop
             stop = True
 
+        signal.signal(signal.SIGINT, request_stop)
         signal.signal(signal.SIGTERM, request_stop)
-        try:
-            while not stop:
-                for child in self.children:
-                    if child.process.poll() is not None:
-                        self._restart(child)
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+        while not stop:
+            for child in self.children:
+                if child.process.poll() is not None:
+                    self._restart(child)
+            time.sleep(0.5)
 
     def stop(self) -> None:
         for child in self.children:

@@ -17,7 +17,6 @@ from PIL import Image
 
 from schemas.events import PhotoReceived
 from services.common.messaging.embedded_server import free_port, start_nats_server
-from tests.integration.ingest_server import start_ingest
 
 pytestmark = pytest.mark.integration
 
@@ -52,7 +51,7 @@ def png_claiming(width: int, height: int) -> bytes:
 
 
 @pytest.fixture
-def stack(nats_server, seeded_var_dir, tmp_path):
+def stack(nats_server, seeded_var_dir, launch_ingest):
     """An ingest process over a seeded database and photo folder, with officer tokens."""
     env = {
         "REKAP_VAR_DIR": str(seeded_var_dir),
@@ -61,9 +60,7 @@ def stack(nats_server, seeded_var_dir, tmp_path):
         "REKAP_OUTBOX_POLL_SECONDS": "0.5",
     }
     tokens = issue_tokens(env, f"--tps={TPS}")
-    server = start_ingest(env, free_port(), tmp_path / "ingest.log")
-    yield Stack(server, tokens, seeded_var_dir, nats_server.url)
-    server.stop()
+    yield Stack(launch_ingest(env), tokens, seeded_var_dir, nats_server.url)
 
 
 class Stack:
@@ -277,22 +274,18 @@ def test_bad_photos_get_a_clear_error_and_leave_nothing(stack, data, content_typ
     assert_nothing_written(stack)
 
 
-def test_a_photo_over_the_size_cap_is_413(nats_server, seeded_var_dir, tmp_path):
+def test_a_photo_over_the_size_cap_is_413(nats_server, seeded_var_dir, launch_ingest):
     env = {
         "REKAP_VAR_DIR": str(seeded_var_dir),
         "REKAP_NATS_URL": nats_server.url,
         "REKAP_MAX_UPLOAD_BYTES": str(200_000),
     }
     tokens = issue_tokens(env, f"--tps={TPS}")
-    server = start_ingest(env, free_port(), tmp_path / "ingest.log")
-    try:
-        stack = Stack(server, tokens, seeded_var_dir, nats_server.url)
-        answer = stack.upload(photo_jpeg(size=(3000, 4000), quality=95))
-        assert answer.status_code == 413
-        assert answer.json()["error"]["code"] == "photo_too_large"
-        assert_nothing_written(stack)
-    finally:
-        server.stop()
+    stack = Stack(launch_ingest(env), tokens, seeded_var_dir, nats_server.url)
+    answer = stack.upload(photo_jpeg(size=(3000, 4000), quality=95))
+    assert answer.status_code == 413
+    assert answer.json()["error"]["code"] == "photo_too_large"
+    assert_nothing_written(stack)
 
 
 def test_a_flood_from_one_officer_is_429_and_the_other_officer_is_not_affected(stack):
@@ -305,7 +298,9 @@ def test_a_flood_from_one_officer_is_429_and_the_other_officer_is_not_affected(s
     assert len(wait_for_stream(stack, 9)) == 9
 
 
-def test_an_upload_while_the_broker_is_down_is_published_when_it_returns(seeded_var_dir, tmp_path):
+def test_an_upload_while_the_broker_is_down_is_published_when_it_returns(
+    seeded_var_dir, tmp_path, launch_ingest
+):
     """The outbox: accepted, kept through a crash of ingest itself, published once later."""
     port = free_port()
     env = {
@@ -314,7 +309,7 @@ def test_an_upload_while_the_broker_is_down_is_published_when_it_returns(seeded_
         "REKAP_OUTBOX_POLL_SECONDS": "0.3",
     }
     tokens = issue_tokens(env, f"--tps={TPS}")
-    ingest = start_ingest(env, free_port(), tmp_path / "ingest.log")
+    ingest = launch_ingest(env)
     stack = Stack(ingest, tokens, seeded_var_dir, env["REKAP_NATS_URL"])
     answer = stack.upload(photo_jpeg())
     assert answer.status_code == 201
@@ -323,7 +318,7 @@ def test_an_upload_while_the_broker_is_down_is_published_when_it_returns(seeded_
 
     server = start_nats_server(port, tmp_path / "jetstream")
     try:
-        ingest = start_ingest(env, ingest.port, tmp_path / "ingest.log")
+        ingest = launch_ingest(env, ingest.port)
         [message] = wait_for_stream(stack, 1)
         assert (
             PhotoReceived.model_validate_json(message.data).submission_id
@@ -332,6 +327,5 @@ def test_an_upload_while_the_broker_is_down_is_published_when_it_returns(seeded_
         assert stack.upload(photo_jpeg()).status_code == 200  # the phone retried: no double
         assert ingest.health()["outbox_pending"] == 0
         assert len(stack.stream_messages()) == 1
-        ingest.stop()
     finally:
         server.stop()

@@ -11,15 +11,13 @@ import asyncpg
 import httpx
 import pytest
 
-from services.common.messaging.embedded_server import free_port
-from tests.integration.ingest_server import start_ingest
 from tests.integration.test_ingest_api import TPS, issue_tokens, photo_jpeg
 
 pytestmark = pytest.mark.integration
 
 
 async def test_simultaneous_repeats_make_one_submission_per_officer_and_one_photo(
-    postgres_url, nats_server, var_dir, tmp_path
+    postgres_url, nats_server, var_dir, launch_ingest
 ):
     env = {
         "REKAP_VAR_DIR": str(var_dir),
@@ -33,7 +31,7 @@ async def test_simultaneous_repeats_make_one_submission_per_officer_and_one_phot
         capture_output=True,
     )
     [officer, partner] = issue_tokens(env, f"--tps={TPS}")
-    ingest = start_ingest(env, free_port(), tmp_path / "ingest.log")
+    ingest = launch_ingest(env)
     photo = photo_jpeg(7)
     try:
         async with httpx.AsyncClient(timeout=30) as client:
