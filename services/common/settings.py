@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,7 +18,10 @@ class Settings(BaseSettings):
         description="SQLAlchemy async URL; default: SQLite at <var_dir>/rekap.db. "
         "PostgreSQL: postgresql+asyncpg://user@host/db",
     )
-    nats_url: str = Field("nats://127.0.0.1:14222", description="The broker services talk to.")
+    nats_url: str = Field(
+        "nats://127.0.0.1:14222",
+        description="The broker services talk to; default: the embedded one on embedded_nats_port.",
+    )
     embedded_nats_port: int = Field(14222, description="Port of the nats-server `rekap up` starts.")
     photo_dir: Path | None = Field(
         None, description="Photo store folder; default <var_dir>/photos."
@@ -38,6 +41,12 @@ class Settings(BaseSettings):
     duplicate_window_seconds: int = Field(
         24 * 3600, description="How long JetStream remembers message ids to drop retries."
     )
+
+    @model_validator(mode="after")
+    def _default_to_the_embedded_broker(self) -> Settings:
+        if "nats_url" not in self.model_fields_set:
+            self.nats_url = f"nats://127.0.0.1:{self.embedded_nats_port}"
+        return self
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -91,24 +91,26 @@ class _DeliveryContract(BaseMiddleware):
 
     async def consume_scope(self, call_next, msg: NatsMessage) -> Any:
         metadata = msg.raw_message.metadata
-        self.spec = self.specs[metadata.consumer]
+        spec = self.specs[metadata.consumer]
         delivery = metadata.num_delivered
-        if delivery > self.spec.max_attempts:
-            await self._dead_letter(msg, "gave_up", f"delivered {delivery} times without an ack")
+        if delivery > spec.max_attempts:
+            await self._dead_letter(
+                spec, msg, "gave_up", f"delivered {delivery} times without an ack"
+            )
             return None
         try:
             result = await call_next(msg)
         except PoisonMessage as error:
-            await self._dead_letter(msg, "poison", str(error))
+            await self._dead_letter(spec, msg, "poison", str(error))
             return None
         except Exception as error:
-            if delivery >= self.spec.max_attempts:
-                await self._dead_letter(msg, "failed", _describe(error))
+            if delivery >= spec.max_attempts:
+                await self._dead_letter(spec, msg, "failed", _describe(error))
                 return None
-            delay = self.spec.retry_delay(delivery)
+            delay = spec.retry_delay(delivery)
             log.warning(
                 "%s: attempt %d failed (%s); retrying in %.0fs",
-                self.spec.durable,
+                spec.durable,
                 delivery,
                 _describe(error),
                 delay,
@@ -118,10 +120,12 @@ class _DeliveryContract(BaseMiddleware):
         await msg.ack()
         return result
 
-    async def _dead_letter(self, msg: NatsMessage, reason: str, error: str) -> None:
+    async def _dead_letter(
+        self, spec: ConsumerSpec, msg: NatsMessage, reason: str, error: str
+    ) -> None:
         metadata = msg.raw_message.metadata
         dead = MessageDeadLettered(
-            consumer=self.spec.durable,
+            consumer=spec.durable,
             original_stream=metadata.stream,
             original_subject=msg.raw_message.subject,
             original_sequence=metadata.sequence.stream,
@@ -131,10 +135,10 @@ class _DeliveryContract(BaseMiddleware):
             payload=msg.body.decode("utf-8", errors="replace"),
             dead_lettered_at=datetime.now(UTC),
         )
-        await publish_event(self.broker, dead, subject=self.spec.dead_letter_subject)
+        await publish_event(self.broker, dead, subject=spec.dead_letter_subject)
         log.error(
             "%s: message %s dead-lettered (%s): %s",
-            self.spec.durable,
+            spec.durable,
             metadata.sequence.stream,
             reason,
             error,
