@@ -81,21 +81,24 @@ async def _prepare_database(settings: Settings) -> str | None:
 @app.command()
 def serve(name: Annotated[str, typer.Argument(help="The service to run, e.g. ingest.")]) -> None:
     """Run one service in this process (what `rekap up` starts for each)."""
+    import importlib
+
     import uvicorn
 
-    settings = Settings()
-    if name == "ingest":
-        from services.ingest.app import create_app
+    from services.embedded_stack import services_of
 
-        uvicorn.run(
-            create_app(settings),
-            host=settings.bind_host,
-            port=settings.ingest_port,
-            log_level="info",
-            access_log=True,
-        )
-    else:
-        raise fail(f"no service {name!r}; the services so far: ingest")
+    settings = Settings()
+    known = {service.name: service for service in services_of(settings)}
+    if name not in known:
+        raise fail(f"no service {name!r}; the services so far: {', '.join(known)}")
+    create_app = importlib.import_module(f"services.{name}.app").create_app
+    uvicorn.run(
+        create_app(settings),
+        host=settings.bind_host,
+        port=known[name].port,
+        log_level="info",
+        access_log=name == "ingest",
+    )
 
 
 @app.command()

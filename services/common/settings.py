@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     )
 
     ingest_port: int = Field(8001, description="Upload API (`rekap serve ingest`).")
+    ocr_port: int = Field(8003, description="Health endpoint of the ocr worker.")
+    validate_port: int = Field(8004, description="Health endpoint of the validate worker.")
     bind_host: str = Field("127.0.0.1", description="Address the HTTP services listen on.")
 
     max_upload_bytes: int = Field(15 * 1024 * 1024, description="Upload size cap (413 above).")

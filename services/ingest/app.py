@@ -14,8 +14,7 @@ from sqlalchemy import func, select, text
 
 from services.common.database.engine import make_engine, make_sessionmaker
 from services.common.database.models import OutboxMessage
-from services.common.messaging.connect import connect_publisher
-from services.common.outbox import OutboxRelay
+from services.common.messaging.connect import RelayToBroker
 from services.common.photo_store import FilesystemPhotoStore
 from services.common.settings import Settings
 from services.ingest.api import IngestDependencies, router
@@ -29,14 +28,8 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings)
     sessions = make_sessionmaker(engine)
-    brokers = []
-
-    async def connect():
-        broker, publish = await connect_publisher(settings)
-        brokers.append(broker)
-        return publish
-
-    relay = OutboxRelay(sessions, connect, settings.outbox_poll_seconds)
+    relay_to_broker = RelayToBroker(settings, sessions)
+    relay = relay_to_broker.relay
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,8 +38,7 @@ def create_app(settings: Settings) -> FastAPI:
         relay_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await relay_task
-        for broker in brokers:
-            await broker.stop()
+        await relay_to_broker.close()
         await engine.dispose()
 
     app = FastAPI(

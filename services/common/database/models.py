@@ -180,3 +180,18 @@ class OutboxMessage(Base):
     published_at: Mapped[datetime | None] = mapped_column(utc_timestamp(), default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+# ---- ocr -----------------------------------------------------------------------------------
+
+
+class Reading(Base):
+    """What the reader made of one submission, per engine version (the FormRead event)."""
+
+    __tablename__ = "readings"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    engine_version: Mapped[str] = mapped_column(String(60), primary_key=True)
+    readable: Mapped[bool] = mapped_column()
+    event: Mapped[str] = mapped_column(Text, comment="The FormRead event as JSON.")
+    read_at: Mapped[datetime] = mapped_column(utc_timestamp())

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from faststream.nats import NatsBroker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from services.common.messaging.declare import declare_topology
 from services.common.messaging.publish import publish_raw
 from services.common.messaging.topology import stream_of_subject
-from services.common.outbox import PublishFn
+from services.common.outbox import OutboxRelay, PublishFn
 from services.common.settings import Settings
 
 
@@ -28,3 +29,21 @@ async def connect_publisher(settings: Settings) -> tuple[NatsBroker, PublishFn]:
         await publish_raw(broker, subject, payload, message_id, stream_of_subject(subject))
 
     return broker, publish
+
+
+class RelayToBroker:
+    """An outbox relay that connects to the settings' broker on its first run (and retries)."""
+
+    def __init__(self, settings: Settings, sessions: async_sessionmaker) -> None:
+        self.settings = settings
+        self._brokers: list[NatsBroker] = []
+        self.relay = OutboxRelay(sessions, self._connect, settings.outbox_poll_seconds)
+
+    async def _connect(self) -> PublishFn:
+        broker, publish = await connect_publisher(self.settings)
+        self._brokers.append(broker)
+        return publish
+
+    async def close(self) -> None:
+        for broker in self._brokers:
+            await broker.stop()

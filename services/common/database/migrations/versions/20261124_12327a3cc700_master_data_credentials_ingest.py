@@ -17,7 +17,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "credentials",
         sa.Column("token_sha256", sa.String(length=64), nullable=False),
@@ -183,7 +182,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table("submissions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_submissions_tps_code"))
         batch_op.drop_index(batch_op.f("ix_submissions_officer_id"))

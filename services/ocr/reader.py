@@ -1,0 +1,109 @@
+"""The reader: a photo's bytes in, the form's QR, printed region text and numbers out.
+
+decode (EXIF-upright, reduced scale) -> find the four corner markers -> read the QR where
+the layout puts it -> read the printed region block (Tesseract) -> cut and clean every digit
+box -> classify each box -> combine boxes into field values with probabilities. Pure: no
+broker, no database; the `ocr` worker and `rekap read` both call `FormReader.read`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from schemas.events import DigitAlternative, FieldReading, QrPayload
+from schemas.form_layout import FormLayout, load_form_layout
+from services.ocr.boxes import cut_digit_boxes
+from services.ocr.decode import UndecodablePhoto, decode_photo
+from services.ocr.digits import DigitClassifier, load_classifier
+from services.ocr.fields import field_values
+from services.ocr.page import MarkerFinder, PageNotFound
+from services.ocr.printed_text import read_region_block
+from services.ocr.qr import read_qr
+
+READER_VERSION = "reader-1"
+
+
+@dataclass(frozen=True)
+class FormReading:
+    readable: bool
+    unreadable_reason: str | None = None
+    qr: QrPayload | None = None
+    printed_region_text: str | None = None
+    fields: dict[str, FieldReading] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+class FormReader:
+    def __init__(
+        self,
+        layout: FormLayout | None = None,
+        classifier: DigitClassifier | None = None,
+        read_printed_text: bool = True,
+    ) -> None:
+        self.layout = layout or load_form_layout()
+        self.classifier = classifier or load_classifier()
+        self.markers = MarkerFinder(self.layout)
+        self.read_printed_text = read_printed_text
+
+    @property
+    def engine_version(self) -> str:
+        return f"{READER_VERSION}+digits-{self.classifier.version}"
+
+    def read(self, data: bytes) -> FormReading:
+        stages: dict[str, float] = {}
+        try:
+            with _timed(stages, "decode"):
+                photo = decode_photo(data)
+            with _timed(stages, "markers"):
+                geometry = self.markers.locate(photo)
+        except (UndecodablePhoto, PageNotFound) as reason:
+            return FormReading(False, str(reason), stage_seconds=stages)
+        except cv2.error:
+            return FormReading(False, "the photo could not be processed", stage_seconds=stages)
+        with _timed(stages, "qr"):
+            qr = read_qr(photo, geometry, self.layout)
+        printed = None
+        if self.read_printed_text:
+            with _timed(stages, "printed_text"):
+                printed = read_region_block(photo, geometry, self.layout)
+        with _timed(stages, "boxes"):
+            crops = cut_digit_boxes(photo, geometry, self.layout)
+        with _timed(stages, "digits"):
+            probabilities = self.classifier.probabilities(crops.glyphs, crops.ink_fraction)
+        with _timed(stages, "fields"):
+            fields = self._fields(probabilities, crops.box_px)
+        return FormReading(True, None, qr, printed, fields, stages)
+
+    def _fields(self, probabilities: np.ndarray, box_px) -> dict[str, FieldReading]:
+        readings, start = {}, 0
+        for form_field in self.layout.fields:
+            end = start + form_field.digits
+            values = field_values(probabilities[start:end])
+            readings[form_field.name] = FieldReading(
+                value=values.value,
+                confidence=min(1.0, values.confidence),
+                alternatives=[
+                    DigitAlternative(value=value, probability=min(1.0, probability))
+                    for value, probability in zip(
+                        values.values[1:], values.probabilities[1:], strict=True
+                    )
+                ],
+                box_px=box_px[start:end],
+            )
+            start = end
+        return readings
+
+
+@contextmanager
+def _timed(stages: dict[str, float], stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        stages[stage] = time.perf_counter() - started
