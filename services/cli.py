@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,10 +21,12 @@ officers_app = typer.Typer(help="KPPS officers (uploaders).", no_args_is_help=Tr
 reviewers_app = typer.Typer(help="PPS reviewers.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 schemas_app = typer.Typer(help="Generated contract documents.", no_args_is_help=True)
+forms_app = typer.Typer(help="The printed C.Hasil-KWK form.", no_args_is_help=True)
 app.add_typer(officers_app, name="officers")
 app.add_typer(reviewers_app, name="reviewers")
 app.add_typer(db_app, name="db")
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(forms_app, name="forms")
 console = Console()
 errors = Console(stderr=True)
 
@@ -230,6 +233,29 @@ def schemas_check() -> None:
     if stale := generate(check=True):
         raise fail("stale: " + ", ".join(map(str, stale)) + "; run `rekap schemas generate`")
     console.print("generated documents are up to date")
+
+
+@forms_app.command("render")
+def forms_render(
+    tps: Annotated[str | None, typer.Option(help="One TPS (13 digits).")] = None,
+    kelurahan: Annotated[str | None, typer.Option(help="Every TPS of a kelurahan.")] = None,
+    kota: Annotated[str | None, typer.Option(help="Every TPS of a kota/kabupaten.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder to write the PDF and PNGs to.")] = Path(
+        "forms"
+    ),
+    dpi: Annotated[int, typer.Option(help="Print resolution.")] = 300,
+) -> None:
+    """Print-ready forms to the layout, one page per TPS, with QR and region block."""
+    from simulation.batch import render_forms
+
+    scopes = [scope for scope in (tps, kelurahan, kota) if scope]
+    if len(scopes) != 1:
+        raise fail("give exactly one of --tps, --kelurahan, --kota")
+    try:
+        written = render_forms(scopes[0], out, dpi)
+    except (KeyError, ValueError) as error:
+        raise fail(str(error)) from None
+    console.print(f"{written[0]} ({len(written) - 1} pages) and {len(written) - 1} PNGs")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from schemas.form_layout import FormLayout, Rect
 
 MIN_MARKERS = 3
 MAX_REPROJECTION_MM = 1.5
+DETECTION_MIN_SIDE = 600
 
 
 class PageNotFound(ValueError):
@@ -79,8 +80,7 @@ class MarkerFinder:
         self.corners_mm = marker_corners_mm(layout)
 
     def locate(self, photo: np.ndarray) -> PageGeometry:
-        corners, ids, _ = self.detector.detectMarkers(photo)
-        found = _largest_per_id(corners, ids, set(self.corners_mm))
+        found = self._detect(photo)
         if len(found) < MIN_MARKERS:
             raise PageNotFound(
                 f"found {len(found)} of the form's 4 corner markers; photograph the whole "
@@ -100,6 +100,28 @@ class MarkerFinder:
             )
         _require_fields_inside(geometry, self.layout)
         return geometry
+
+
+    def _detect(self, photo: np.ndarray) -> dict[int, np.ndarray]:
+        """Detect at half resolution (twice as fast), refine the corners at full resolution;
+        fall back to full resolution when the small image does not show enough markers."""
+        wanted = set(self.corners_mm)
+        if max(photo.shape) > 2 * DETECTION_MIN_SIDE:
+            small = cv2.resize(photo, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+            corners, ids, _ = self.detector.detectMarkers(small)
+            found = _largest_per_id(corners, ids, wanted)
+            if len(found) >= MIN_MARKERS:
+                return {marker: _refined(photo, points * 2.0) for marker, points in found.items()}
+        corners, ids, _ = self.detector.detectMarkers(photo)
+        return _largest_per_id(corners, ids, wanted)
+
+
+def _refined(photo: np.ndarray, points: np.ndarray) -> np.ndarray:
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.05)
+    refined = cv2.cornerSubPix(
+        photo, points.astype(np.float32).reshape(-1, 1, 2), (4, 4), (-1, -1), criteria
+    )
+    return refined.reshape(4, 2).astype(np.float64)
 
 
 def _largest_per_id(corners, ids, wanted: set[int]) -> dict[int, np.ndarray]:
