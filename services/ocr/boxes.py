@@ -1,8 +1,8 @@
 """Cutting every digit box out of the flattened page and cleaning it for the classifier.
 
-A crop keeps the inside of the printed box (the border itself is cut away by a small inset,
-and what is left of it after an imperfect warp is erased), then the ink is scaled into a
-28x28 square and centred by its centre of mass, as in MNIST. Ink is measured relative to the
+The printed box lines are erased first (long straight runs of ink); a crop then keeps the
+box and a little past its top and bottom, and the ink is scaled into a 28x28 square and
+centred by its centre of mass, as in MNIST. Ink is measured relative to the
 local paper, so shadows and uneven light do not look like ink.
 """
 
@@ -17,11 +17,14 @@ from schemas.form_layout import FormLayout, Rect
 from services.ocr.page import PageGeometry
 
 BOX_PX_PER_MM = 6.0
-INSET_MM = 0.55
+INSET_MM = 0.3
+OVERSHOOT_MM = 0.9
+LINE_RUN_MM = 5.0
+MIN_DIGIT_HEIGHT_SHARE = 0.45
+SPECK_SHARE = 0.15
 GLYPH_SIZE = 28
 GLYPH_FIT = 20
 INK_THRESHOLD = 0.28
-BORDER_RUN_FRACTION = 0.6
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ def cut_digit_boxes(photo: np.ndarray, geometry: PageGeometry, layout: FormLayou
     area = fields_area(layout)
     flat = geometry.warp(photo, area, BOX_PX_PER_MM).astype(np.float32)
     paper = _paper_level(flat)
-    darkness = np.clip((paper - flat) / np.maximum(paper, 1.0), 0.0, 1.0)
+    darkness = _erase_box_lines(np.clip((paper - flat) / np.maximum(paper, 1.0), 0.0, 1.0))
     glyphs, ink, boxes = [], [], []
     for field in layout.fields:
         for box in field.boxes:
@@ -58,31 +61,47 @@ def cut_digit_boxes(photo: np.ndarray, geometry: PageGeometry, layout: FormLayou
 
 def clean_glyph(interior: np.ndarray) -> tuple[np.ndarray, float]:
     """A box interior (darkness 0..1) to a centred 28x28 glyph, and its ink fraction."""
-    interior = _erase_border_remnants(interior.copy())
-    ink = interior > INK_THRESHOLD
+    ink = _digit_strokes(interior > INK_THRESHOLD)
     fraction = float(ink.mean())
     glyph = np.zeros((GLYPH_SIZE, GLYPH_SIZE), dtype=np.float32)
     if not ink.any():
         return glyph, fraction
     ys, xs = np.nonzero(ink)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    ink_only = interior[top:bottom, left:right] * (interior[top:bottom, left:right] > 0.1)
-    scale = GLYPH_FIT / max(bottom - top, right - left)
+    ink_only = np.where(ink[top:bottom, left:right], interior[top:bottom, left:right], 0.0)
+    # A mark much smaller than a digit stays small: it must not be blown up into one.
+    smallest_digit = MIN_DIGIT_HEIGHT_SHARE * interior.shape[0]
+    scale = GLYPH_FIT / max(bottom - top, right - left, smallest_digit)
     height = max(1, round((bottom - top) * scale))
     width = max(1, round((right - left) * scale))
-    small = cv2.resize(ink_only, (width, height), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(ink_only.astype(np.float32), (width, height), interpolation=cv2.INTER_AREA)
     total = small.sum()
     if total <= 0:
         return glyph, fraction
     cy = (small.sum(axis=1) * np.arange(height)).sum() / total
     cx = (small.sum(axis=0) * np.arange(width)).sum() / total
-    y0 = round(GLYPH_SIZE / 2 - cy)
-    x0 = round(GLYPH_SIZE / 2 - cx)
-    y0 = min(max(y0, 0), GLYPH_SIZE - height)
-    x0 = min(max(x0, 0), GLYPH_SIZE - width)
+    y0 = min(max(round(GLYPH_SIZE / 2 - cy), 0), GLYPH_SIZE - height)
+    x0 = min(max(round(GLYPH_SIZE / 2 - cx), 0), GLYPH_SIZE - width)
     glyph[y0 : y0 + height, x0 : x0 + width] = small
     peak = glyph.max()
     return (glyph / peak if peak > 0 else glyph), fraction
+
+
+def _digit_strokes(ink: np.ndarray) -> np.ndarray:
+    """The ink of this box's digit: drop specks, and pieces of a neighbour's digit that
+    reach in over a side line (small, at the left or right edge)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), 8)
+    if count <= 1:
+        return ink
+    height, width = ink.shape
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.zeros(count, dtype=bool)
+    for label in range(1, count):
+        x, _, w, h, area = stats[label]
+        at_side = x == 0 or x + w >= width
+        intruder = at_side and w < 0.35 * width and h < 0.6 * height
+        keep[label] = area >= SPECK_SHARE * areas.max() and area >= 4 and not intruder
+    return keep[labels]
 
 
 def _paper_level(flat: np.ndarray) -> np.ndarray:
@@ -93,24 +112,24 @@ def _paper_level(flat: np.ndarray) -> np.ndarray:
 
 
 def _interior(darkness: np.ndarray, box: Rect, area: Rect) -> np.ndarray:
+    """The box, and a little past its top and bottom lines (digits often overshoot them);
+    the lines themselves are already erased."""
     left = round((box.x - area.x + INSET_MM) * BOX_PX_PER_MM)
-    top = round((box.y - area.y + INSET_MM) * BOX_PX_PER_MM)
     right = round((box.right - area.x - INSET_MM) * BOX_PX_PER_MM)
-    bottom = round((box.bottom - area.y - INSET_MM) * BOX_PX_PER_MM)
+    top = max(0, round((box.y - area.y - OVERSHOOT_MM) * BOX_PX_PER_MM))
+    bottom = round((box.bottom - area.y + OVERSHOOT_MM) * BOX_PX_PER_MM)
     return darkness[top:bottom, left:right]
 
 
-def _erase_border_remnants(interior: np.ndarray, band: int = 3) -> np.ndarray:
-    """Clear rows/columns near the edges that are mostly ink: a box line, not a digit."""
-    ink = interior > INK_THRESHOLD
-    height, width = interior.shape
-    for row in [*range(band), *range(height - band, height)]:
-        if ink[row].mean() > BORDER_RUN_FRACTION:
-            interior[row] = 0
-    for column in [*range(band), *range(width - band, width)]:
-        if ink[:, column].mean() > BORDER_RUN_FRACTION:
-            interior[:, column] = 0
-    return interior
+def _erase_box_lines(darkness: np.ndarray) -> np.ndarray:
+    """Remove the printed box lines: ink in long straight horizontal or vertical runs (far
+    longer than any digit stroke), found by morphological opening, dilated a pixel for blur."""
+    ink = (darkness > INK_THRESHOLD).astype(np.uint8)
+    run = round(LINE_RUN_MM * BOX_PX_PER_MM)
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8))
+    lines = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+    return np.where(lines > 0, 0.0, darkness).astype(np.float32)
 
 
 def _box_in_photo(geometry: PageGeometry, box: Rect) -> tuple[int, int, int, int]:

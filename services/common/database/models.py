@@ -195,3 +195,41 @@ class Reading(Base):
     readable: Mapped[bool] = mapped_column()
     event: Mapped[str] = mapped_column(Text, comment="The FormRead event as JSON.")
     read_at: Mapped[datetime] = mapped_column(utc_timestamp())
+
+
+# ---- validate and review -------------------------------------------------------------------
+
+
+class Decision(Base):
+    """The judge's verdict on one reading: accept, review or reject, with its reasons."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('accept', 'review', 'reject')", name="outcome"),
+        Index("ix_decisions_tps_contest", "tps_code", "contest_code"),
+    )
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    engine_version: Mapped[str] = mapped_column(String(60), primary_key=True)
+    tps_code: Mapped[str] = mapped_column(String(13))
+    contest_code: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(6))
+    values: Mapped[str] = mapped_column(Text, comment="Final values as JSON (null if rejected).")
+    findings: Mapped[str] = mapped_column(Text, comment="RuleFindings as JSON.")
+    reasons: Mapped[str] = mapped_column(Text, comment="Short reasons as a JSON list.")
+    decided_at: Mapped[datetime] = mapped_column(utc_timestamp())
+
+
+class TallyVersion(Base):
+    """An accepted version of a TPS's tally for a contest; a correction is a new version."""
+
+    __tablename__ = "tally_versions"
+
+    tps_code: Mapped[str] = mapped_column(ForeignKey("tps.code"), primary_key=True)
+    contest_code: Mapped[str] = mapped_column(ForeignKey("contests.code"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    values: Mapped[str] = mapped_column(Text, comment="Every field's value as JSON.")
+    decided_by: Mapped[str] = mapped_column(String(60))
+    submission_ids: Mapped[str] = mapped_column(Text, comment="JSON list.")
+    disputed: Mapped[bool] = mapped_column(default=False)
+    accepted_at: Mapped[datetime] = mapped_column(utc_timestamp())
