@@ -28,6 +28,7 @@ from services.ingest.submissions import (
     check_upload_scope,
     find_submission_for,
     record_upload,
+    submission_progress,
 )
 
 
@@ -52,6 +53,7 @@ class SubmissionStatus(UploadAnswer):
     officer_id: str
     uploaded_at: str
     values: dict[str, int | None] | None = None
+    reasons: list[str] = []
 
 
 router = APIRouter(prefix="/api/v1")
@@ -142,10 +144,13 @@ async def upload_status(
     submission = await find_submission_for(db, uploader, submission_id)
     if submission is None:
         raise SubmissionNotFound(f"no submission {submission_id} for TPS {uploader.scope}")
+    progress = await submission_progress(db, submission)
     return SubmissionStatus(
         submission_id=submission.id,
         photo_sha256=submission.photo_sha256,
-        status=submission.status,
+        status=progress.status,
+        values=progress.values,
+        reasons=progress.reasons,
         contest=submission.contest_code,
         tps=submission.tps_code,
         officer_id=submission.officer_id,

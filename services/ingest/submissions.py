@@ -7,6 +7,7 @@ it is published even if the broker is down now.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,9 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from schemas.events import PhotoReceived
+from schemas.events import FormRead, PhotoReceived
 from services.common.database.dialect_insert import dialect_insert
-from services.common.database.models import Contest, Photo, Submission, Tps
+from services.common.database.models import (
+    Contest,
+    Decision,
+    Photo,
+    Reading,
+    Submission,
+    Tps,
+)
 from services.common.outbox import add_to_outbox
 from services.common.tokens import Principal
 from services.ingest.errors import OutOfScope
@@ -71,6 +79,39 @@ async def record_upload(
             raise
         return RecordedUpload(existing, created=False)
     return RecordedUpload(submission, created=True)
+
+
+@dataclass(frozen=True)
+class SubmissionProgress:
+    """How far a submission got: received, read, then accepted, review or rejected."""
+
+    status: str
+    values: dict[str, int | None] | None
+    reasons: list[str]
+
+
+async def submission_progress(session: AsyncSession, submission: Submission) -> SubmissionProgress:
+    """What the officer sees on the phone: the judge's decision, else the raw reading."""
+    decision = await session.scalar(
+        select(Decision)
+        .where(Decision.submission_id == submission.id)
+        .order_by(Decision.decided_at.desc())
+        .limit(1)
+    )
+    if decision is not None:
+        status = {"accept": "accepted", "review": "review", "reject": "rejected"}[decision.outcome]
+        return SubmissionProgress(status, json.loads(decision.values), json.loads(decision.reasons))
+    reading = await session.scalar(
+        select(Reading)
+        .where(Reading.submission_id == submission.id)
+        .order_by(Reading.read_at.desc())
+        .limit(1)
+    )
+    if reading is not None:
+        read = FormRead.model_validate_json(reading.event)
+        values = {name: field.value for name, field in read.fields.items()} or None
+        return SubmissionProgress("read", values, [])
+    return SubmissionProgress(submission.status, None, [])
 
 
 async def find_submission_for(
