@@ -101,7 +101,6 @@ class MarkerFinder:
         _require_fields_inside(geometry, self.layout)
         return geometry
 
-
     def _detect(self, photo: np.ndarray) -> dict[int, np.ndarray]:
         """Detect at half resolution (twice as fast), refine the corners at full resolution;
         fall back to full resolution when the small image does not show enough markers."""
