@@ -137,7 +137,9 @@ class TallyAccepted(Event):
     contest: ContestCode
     tps: TpsCode
     version: int = Field(ge=1, description="Increases with every accepted correction.")
-    values: dict[str, int] = Field(description="Every number field of the form by name.")
+    values: dict[str, int | None] = Field(
+        description="Every number field of the form by name; null for a blank row."
+    )
     candidate_votes: dict[int, int] = Field(description="Votes by candidate number.")
     decided_by: str = Field(description="'auto' or 'reviewer:<reviewer_id>'.")
     submission_ids: list[str]

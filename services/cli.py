@@ -235,14 +235,54 @@ def schemas_check() -> None:
     console.print("generated documents are up to date")
 
 
+@app.command()
+def read(
+    photos: Annotated[list[Path], typer.Argument(help="Photos of C.Hasil-KWK forms.")],
+    contest: Annotated[str | None, typer.Option(help="The uploader's contest.")] = None,
+    tps: Annotated[str | None, typer.Option(help="The uploader's TPS (rule 9 applies).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON line per photo.")] = False,
+) -> None:
+    """Read photos offline with the services' reader and rules: accept, review or reject."""
+    from services.ocr.reader import FormReader
+    from services.read_photos import read_photos
+
+    reader = FormReader()
+    for line in read_photos(photos, reader, contest, tps):
+        if as_json:
+            print(json.dumps(line), flush=True)
+            continue
+        qr = line["qr"]
+        where = f"{qr['contest']} TPS {qr['tps']}" if qr else "QR unreadable"
+        console.print(f"[bold]{line['photo']}[/bold]  {where}  -> {line['verdict']}")
+        for reason in line["reasons"]:
+            console.print(f"    {reason}")
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Option(help="Folder for NNNN.jpg and truth.jsonl.")],
+    count: Annotated[int, typer.Option(help="How many photos.")] = 20,
+    seed: Annotated[int, typer.Option(help="Same seed, same photos.")] = 1,
+    held_out: Annotated[
+        bool, typer.Option("--held-out", help="Use the writers kept out of training.")
+    ] = False,
+    megapixels: Annotated[float | None, typer.Option(help="Fixed size (2-12).")] = None,
+) -> None:
+    """Simulated phone photos of filled forms, with their truth (tests, demo, benchmarks)."""
+    from simulation.scenarios import simulate_set
+    from simulation.writers import HELD_OUT_WRITERS, TRAINING_WRITERS
+
+    writers = HELD_OUT_WRITERS if held_out else TRAINING_WRITERS
+    truth = simulate_set(out, count, seed, writers=writers, megapixels=megapixels)
+    console.print(f"{count} photos in {out}, truth in {truth}")
+
+
 @forms_app.command("render")
 def forms_render(
     tps: Annotated[str | None, typer.Option(help="One TPS (13 digits).")] = None,
     kelurahan: Annotated[str | None, typer.Option(help="Every TPS of a kelurahan.")] = None,
     kota: Annotated[str | None, typer.Option(help="Every TPS of a kota/kabupaten.")] = None,
-    out: Annotated[Path, typer.Option(help="Folder to write the PDF and PNGs to.")] = Path(
-        "forms"
-    ),
+    out: Annotated[Path, typer.Option(help="Folder to write the PDF and PNGs to.")] = Path("forms"),
     dpi: Annotated[int, typer.Option(help="Print resolution.")] = 300,
 ) -> None:
     """Print-ready forms to the layout, one page per TPS, with QR and region block."""

@@ -38,6 +38,8 @@ def services_of(settings: Settings) -> list[ServiceProcess]:
     """Every service that exists so far, with the port it serves HTTP (and health) on."""
     return [
         ServiceProcess("ingest", settings.ingest_port),
+        ServiceProcess("ocr", settings.ocr_port),
+        ServiceProcess("validate", settings.validate_port),
     ]
 
 

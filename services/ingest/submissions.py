@@ -100,7 +100,8 @@ async def submission_progress(session: AsyncSession, submission: Submission) -> 
     )
     if decision is not None:
         status = {"accept": "accepted", "review": "review", "reject": "rejected"}[decision.outcome]
-        return SubmissionProgress(status, json.loads(decision.values), json.loads(decision.reasons))
+        verdict = json.loads(decision.verdict)
+        return SubmissionProgress(status, verdict["values"] or None, verdict["reasons"])
     reading = await session.scalar(
         select(Reading)
         .where(Reading.submission_id == submission.id)

@@ -213,10 +213,11 @@ class Decision(Base):
     engine_version: Mapped[str] = mapped_column(String(60), primary_key=True)
     tps_code: Mapped[str] = mapped_column(String(13))
     contest_code: Mapped[str] = mapped_column(String(40))
+    photo_sha256: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(6))
-    values: Mapped[str] = mapped_column(Text, comment="Final values as JSON (null if rejected).")
-    findings: Mapped[str] = mapped_column(Text, comment="RuleFindings as JSON.")
-    reasons: Mapped[str] = mapped_column(Text, comment="Short reasons as a JSON list.")
+    verdict: Mapped[str] = mapped_column(
+        Text, comment="The verdict as JSON: values, findings, reasons, confidences."
+    )
     decided_at: Mapped[datetime] = mapped_column(utc_timestamp())
 
 

@@ -1,8 +1,8 @@
 """decisions and tally versions
 
-Revision ID: 74a589931b45
+Revision ID: 37fb672a8215
 Revises: b3d91e29680e
-Create Date: 2026-11-24 16:07:54.834290
+Create Date: 2026-11-24 16:21:32.154706
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "74a589931b45"
+revision: str = "37fb672a8215"
 down_revision: str | None = "b3d91e29680e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -45,12 +45,14 @@ def upgrade() -> None:
         sa.Column("engine_version", sa.String(length=60), nullable=False),
         sa.Column("tps_code", sa.String(length=13), nullable=False),
         sa.Column("contest_code", sa.String(length=40), nullable=False),
+        sa.Column("photo_sha256", sa.String(length=64), nullable=False),
         sa.Column("outcome", sa.String(length=6), nullable=False),
         sa.Column(
-            "values", sa.Text(), nullable=False, comment="Final values as JSON (null if rejected)."
+            "verdict",
+            sa.Text(),
+            nullable=False,
+            comment="The verdict as JSON: values, findings, reasons, confidences.",
         ),
-        sa.Column("findings", sa.Text(), nullable=False, comment="RuleFindings as JSON."),
-        sa.Column("reasons", sa.Text(), nullable=False, comment="Short reasons as a JSON list."),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "outcome IN ('accept', 'review', 'reject')", name=op.f("ck_decisions_outcome")
