@@ -277,6 +277,27 @@ def simulate(
     console.print(f"{count} photos in {out}, truth in {truth}")
 
 
+bench_app = typer.Typer(help="Benchmarks: numbers and ratios measured side by side.")
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("read")
+def bench_read(
+    count: Annotated[int, typer.Option(help="Photos per size.")] = 40,
+    seed: Annotated[int, typer.Option(help="Same seed, same photos.")] = 7,
+    printed_text: Annotated[
+        bool, typer.Option(help="Include Tesseract's read of the printed region block.")
+    ] = True,
+) -> None:
+    """Reader and judge on simulated 12 MP and 3 MP photos of unseen writers."""
+    from services.bench_read import report, run_bench
+
+    for megapixels in (12.0, 3.0):
+        score = run_bench(count, seed, megapixels, with_printed_text=printed_text)
+        for line in report(f"{megapixels:.0f} MP", score):
+            print(line, flush=True)
+
+
 @forms_app.command("render")
 def forms_render(
     tps: Annotated[str | None, typer.Option(help="One TPS (13 digits).")] = None,

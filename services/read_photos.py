@@ -53,7 +53,13 @@ def read_photos(
 def read_one(
     path: Path, data: bytes, reader: FormReader, contest: str | None, tps: str | None
 ) -> dict:
-    reading = reader.read(data)
+    return judged_line(path, reader.read(data), reader.engine_version, contest, tps)
+
+
+def judged_line(
+    path: Path, reading: FormReading, engine_version: str, contest: str | None, tps: str | None
+) -> dict:
+    """The JSON line of `rekap read` for a reading: the judge's verdict and final values."""
     qr = reading.qr.model_dump() if reading.qr else None
     uploader_tps = tps or (reading.qr.tps if reading.qr else None)
     uploader_contest = contest or (reading.qr.contest if reading.qr else DEFAULT_CONTEST)
@@ -71,7 +77,7 @@ def read_one(
             else "qr_unreadable: the QR code cannot be read and no --tps was given"
         )
         return _line(path, qr, read_fields, "review", [why])
-    verdict = judge(_as_event(reading, facts, reader.engine_version), facts)
+    verdict = judge(_as_event(reading, facts, engine_version), facts)
     fields = {
         name: {
             "value": value,
