@@ -1,4 +1,4 @@
-"""Runs `rekap serve ingest` as a real process for the tests, and stops or kills it."""
+"""Runs `rekap serve NAME` as a real process for the tests, and stops or kills it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import httpx
 
 
 @dataclass
-class IngestProcess:
+class RunningService:
     process: subprocess.Popen
     port: int
     log: Path
@@ -36,18 +36,20 @@ class IngestProcess:
         self.process.wait(15)
 
 
-def start_ingest(env: dict[str, str], port: int, log: Path, timeout: float = 30) -> IngestProcess:
+def start_service(
+    name: str, env: dict[str, str], port: int, log: Path, timeout: float = 30
+) -> RunningService:
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "serve", "ingest"],
-        env={**os.environ, **env, "REKAP_INGEST_PORT": str(port)},
+        [sys.executable, "-m", "services.cli", "serve", name],
+        env={**os.environ, **env, f"REKAP_{name.upper()}_PORT": str(port)},
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
-    server = IngestProcess(process, port, log)
+    server = RunningService(process, port, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"ingest exited ({process.returncode}):\n{log.read_text()}")
+            raise RuntimeError(f"{name} exited ({process.returncode}):\n{log.read_text()}")
         try:
             if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
                 return server
@@ -55,4 +57,4 @@ def start_ingest(env: dict[str, str], port: int, log: Path, timeout: float = 30)
             pass
         time.sleep(0.1)
     server.kill()
-    raise RuntimeError(f"ingest not healthy in {timeout}s:\n{log.read_text()}")
+    raise RuntimeError(f"{name} not healthy in {timeout}s:\n{log.read_text()}")
