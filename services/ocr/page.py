@@ -38,6 +38,13 @@ class PageGeometry:
             points_mm.reshape(-1, 1, 2).astype(np.float64), self.page_to_photo
         ).reshape(-1, 2)
 
+    def scaled(self, factor: float, photo_shape: tuple[int, int]) -> PageGeometry:
+        """The same page in the same photo decoded `factor` times larger."""
+        scale = np.diag([factor, factor, 1.0])
+        return PageGeometry(
+            scale @ self.page_to_photo, self.markers_found, self.reprojection_mm, photo_shape
+        )
+
     def px_per_mm(self) -> float:
         """The photo's resolution on the page, near the page centre."""
         centre = np.array([[100.0, 150.0], [110.0, 150.0]])

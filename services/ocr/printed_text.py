@@ -15,7 +15,7 @@ import pytesseract
 from schemas.form_layout import FormLayout, Rect
 from services.ocr.page import PageGeometry
 
-TEXT_PX_PER_MM = 12.0
+TEXT_PX_PER_MM = 8.0
 TESSERACT_TIMEOUT_SECONDS = 5
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 

@@ -19,14 +19,16 @@ import numpy as np
 from schemas.events import DigitAlternative, FieldReading, QrPayload
 from schemas.form_layout import FormLayout, load_form_layout
 from services.ocr.boxes import cut_digit_boxes
-from services.ocr.decode import UndecodablePhoto, decode_photo
+from services.ocr.decode import DecodedPhoto, UndecodablePhoto, decode_sized
 from services.ocr.digits import DigitClassifier, load_classifier
 from services.ocr.fields import field_values
-from services.ocr.page import MarkerFinder, PageNotFound
+from services.ocr.page import MarkerFinder, PageGeometry, PageNotFound
 from services.ocr.printed_text import read_region_block
 from services.ocr.qr import read_qr
 
 READER_VERSION = "reader-1"
+MIN_PX_PER_MM = 5.0
+"""Below this the digits and the QR lose detail: decode the photo again with more pixels."""
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,13 @@ class FormReader:
         stages: dict[str, float] = {}
         try:
             with _timed(stages, "decode"):
-                photo = decode_photo(data)
+                decoded = decode_sized(data)
             with _timed(stages, "markers"):
-                geometry = self.markers.locate(photo)
+                geometry = self.markers.locate(decoded.pixels)
+            photo = decoded.pixels
+            if geometry.px_per_mm() < MIN_PX_PER_MM and decoded.reduced:
+                with _timed(stages, "decode_again"):
+                    photo, geometry = _closer(data, decoded, geometry)
         except (UndecodablePhoto, PageNotFound) as reason:
             return FormReading(False, str(reason), stage_seconds=stages)
         except cv2.error:
@@ -98,6 +104,14 @@ class FormReader:
             )
             start = end
         return readings
+
+
+def _closer(data: bytes, decoded: DecodedPhoto, geometry: PageGeometry):
+    """The page is small in the photo: decode again with more pixels (up to all of them)."""
+    wanted = max(decoded.pixels.shape) * MIN_PX_PER_MM / geometry.px_per_mm()
+    sharper = decode_sized(data, long_side=round(wanted), max_long_side=decoded.full_long_side)
+    factor = max(sharper.pixels.shape) / max(decoded.pixels.shape)
+    return sharper.pixels, geometry.scaled(factor, sharper.pixels.shape)
 
 
 @contextmanager
