@@ -1,0 +1,50 @@
+"""The reader finds the page and its QR in simulated phone photos, and refuses what is not one."""
+
+import random
+
+import numpy as np
+import pytest
+
+from schemas.form_layout import load_form_layout
+from services.ocr.decode import decode_photo
+from services.ocr.page import MarkerFinder, PageNotFound
+from services.ocr.qr import read_qr
+from simulation.scenarios import simulate_photo
+from simulation.writers import HELD_OUT_WRITERS
+
+LAYOUT = load_form_layout()
+FINDER = MarkerFinder(LAYOUT)
+TPS = "3171011001001"
+
+
+def photo(seed: int, kind: str, megapixels: float):
+    return simulate_photo(
+        seed, TPS, HELD_OUT_WRITERS[seed % len(HELD_OUT_WRITERS)], kind, megapixels
+    )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_page_is_found_and_its_qr_read_in_any_orientation(seed):
+    simulated = photo(1000 + seed, "clean", random.Random(seed).choice([2.0, 5.0, 12.0]))
+    pixels = decode_photo(simulated.jpeg)
+    geometry = FINDER.locate(pixels)
+    assert geometry.reprojection_mm < 1.0
+    qr = read_qr(pixels, geometry, LAYOUT)
+    assert qr is not None and (qr.tps, qr.contest) == (TPS, simulated.truth.contest)
+    # The page's corners land where the simulation put them (in displayed pixels).
+    page = LAYOUT.page
+    corners = geometry.photo_points(
+        np.array([[0, 0], [page.width, 0], [page.width, page.height], [0, page.height]])
+    )
+    scale = max(pixels.shape) / max(
+        simulated.truth.effects["width"], simulated.truth.effects["height"]
+    )
+    expected = np.array(simulated.truth.effects["page_corners"]) * scale
+    assert np.abs(corners - expected).max() < 0.01 * max(pixels.shape)
+
+
+@pytest.mark.parametrize("kind", ["other", "badly_framed"])
+def test_what_is_not_a_whole_form_is_refused_with_a_reason(kind):
+    for seed in range(4):
+        with pytest.raises(PageNotFound, match="marker|outside"):
+            FINDER.locate(decode_photo(photo(2000 + seed, kind, 3.0).jpeg))
