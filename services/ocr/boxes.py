@@ -1,9 +1,10 @@
 """Cutting every digit box out of the flattened page and cleaning it for the classifier.
 
-The printed box lines are erased first (long straight runs of ink); a crop then keeps the
-box and a little past its top and bottom, and the ink is scaled into a 28x28 square and
-centred by its centre of mass, as in MNIST. Ink is measured relative to the
-local paper, so shadows and uneven light do not look like ink.
+The printed box lines are erased first (long straight runs of ink where the layout puts the
+lines); a crop then keeps the box and a little past its top and bottom, and the ink is scaled
+into a 28x28 square and centred by its centre of mass, as in MNIST. Ink is measured relative
+to the local paper, so shadows and uneven light do not look like ink, and to how dark the
+printed lines look in this photo, so a blurred or dim photo of a pencil digit keeps its strokes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ BOX_PX_PER_MM = 6.0
 INSET_MM = 0.3
 OVERSHOOT_MM = 0.9
 LINE_RUN_MM = 5.0
+LINE_BAND_MM = 0.8
+"""How far from its place in the layout a printed box line may be found (the page geometry is
+good to a fraction of a millimetre); a digit's own long strokes (the stem of a 1, the bar of a
+7) lie further in and are kept."""
+LINE_FIND_THRESHOLD = 0.15
+LINE_ERASE_PX = 3
+MIN_PRINT_DARKNESS = 0.3
 MIN_DIGIT_HEIGHT_SHARE = 0.45
 SPECK_SHARE = 0.15
 GLYPH_SIZE = 28
@@ -47,7 +55,8 @@ def cut_digit_boxes(photo: np.ndarray, geometry: PageGeometry, layout: FormLayou
     area = fields_area(layout)
     flat = geometry.warp(photo, area, BOX_PX_PER_MM).astype(np.float32)
     paper = _paper_level(flat)
-    darkness = _erase_box_lines(np.clip((paper - flat) / np.maximum(paper, 1.0), 0.0, 1.0))
+    darkness = np.clip((paper - flat) / np.maximum(paper, 1.0), 0.0, 1.0)
+    darkness = _erase_box_lines(darkness, _line_bands(darkness.shape, layout, area))
     glyphs, ink, boxes = [], [], []
     for field in layout.fields:
         for box in field.boxes:
@@ -121,15 +130,49 @@ def _interior(darkness: np.ndarray, box: Rect, area: Rect) -> np.ndarray:
     return darkness[top:bottom, left:right]
 
 
-def _erase_box_lines(darkness: np.ndarray) -> np.ndarray:
-    """Remove the printed box lines: ink in long straight horizontal or vertical runs (far
-    longer than any digit stroke), found by morphological opening, dilated a pixel for blur."""
-    ink = (darkness > INK_THRESHOLD).astype(np.uint8)
+def _line_bands(shape: tuple[int, ...], layout: FormLayout, area: Rect) -> np.ndarray:
+    """Where the printed box lines are: a band of LINE_BAND_MM either side of every box edge,
+    in the pixels of the flattened `area`."""
+    bands = np.zeros(shape[:2], dtype=np.uint8)
+    reach = round(LINE_BAND_MM * BOX_PX_PER_MM)
+
+    def px(mm: float, origin: float) -> int:
+        return round((mm - origin) * BOX_PX_PER_MM)
+
+    for field in layout.fields:
+        rect = field.rect
+        left, right = px(rect.x, area.x), px(rect.right, area.x)
+        top, bottom = px(rect.y, area.y), px(rect.bottom, area.y)
+        for row in (top, bottom):
+            bands[
+                max(0, row - reach) : row + reach + 1, max(0, left - reach) : right + reach + 1
+            ] = 1
+        for column in (*(px(box.x, area.x) for box in field.boxes), right):
+            bands[
+                max(0, top - reach) : bottom + reach + 1,
+                max(0, column - reach) : column + reach + 1,
+            ] = 1
+    return bands
+
+
+def _erase_box_lines(darkness: np.ndarray, bands: np.ndarray) -> np.ndarray:
+    """Remove the printed box lines, and measure darkness against theirs.
+
+    Lines are ink in long straight horizontal or vertical runs (far longer than any digit
+    stroke), found by morphological opening, inside the bands where the layout puts them;
+    they are erased dilated a pixel for blur. The print is black, so how dark its lines look
+    is this photo's contrast (blur, exposure and JPEG lower it, for the digits as much): the
+    darkness is divided by it, so that INK_THRESHOLD means the same share of "black" in every
+    photo and a faint pencil digit in a dim photo is not cut into pieces."""
+    ink = (darkness > LINE_FIND_THRESHOLD).astype(np.uint8)
     run = round(LINE_RUN_MM * BOX_PX_PER_MM)
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
     vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8))
-    lines = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
-    return np.where(lines > 0, 0.0, darkness).astype(np.float32)
+    lines = (horizontal | vertical) & bands
+    print_darkness = float(np.percentile(darkness[lines > 0], 75)) if lines.any() else 1.0
+    erased = cv2.dilate(lines, np.ones((LINE_ERASE_PX, LINE_ERASE_PX), np.uint8)) & bands
+    relative = np.clip(darkness / max(print_darkness, MIN_PRINT_DARKNESS), 0.0, 1.0)
+    return np.where(erased > 0, 0.0, relative).astype(np.float32)
 
 
 def _box_in_photo(geometry: PageGeometry, box: Rect) -> tuple[int, int, int, int]:

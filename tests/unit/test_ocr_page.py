@@ -46,5 +46,5 @@ def test_the_page_is_found_and_its_qr_read_in_any_orientation(seed):
 @pytest.mark.parametrize("kind", ["other", "badly_framed"])
 def test_what_is_not_a_whole_form_is_refused_with_a_reason(kind):
     for seed in range(4):
-        with pytest.raises(PageNotFound, match="marker|outside"):
+        with pytest.raises(PageNotFound, match=r"marker|outside"):
             FINDER.locate(decode_photo(photo(2000 + seed, kind, 3.0).jpeg))
