@@ -58,6 +58,8 @@ def test_rekap_up_runs_the_stack_restarts_a_killed_service_and_stops_on_ctrl_c(
         "REKAP_VAR_DIR": str(seeded_var_dir),
         "REKAP_EMBEDDED_NATS_PORT": str(free_port()),
         "REKAP_INGEST_PORT": str(ingest_port),
+        "REKAP_OCR_PORT": str(free_port()),
+        "REKAP_VALIDATE_PORT": str(free_port()),
     }
     env["REKAP_NATS_URL"] = f"nats://127.0.0.1:{env['REKAP_EMBEDDED_NATS_PORT']}"
     up = subprocess.Popen(
@@ -92,10 +94,16 @@ def test_rekap_up_runs_the_stack_restarts_a_killed_service_and_stops_on_ctrl_c(
         wait_healthy(f"http://127.0.0.1:{ingest_port}/healthz", up)
         assert ingest_pid not in child_pids(up.pid)
 
-        status = json.loads(rekap(env, "status", "--json").stdout)
-        photos = next(s for s in status["streams"] if s["name"] == "PHOTOS")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            status = json.loads(rekap(env, "status", "--json").stdout)
+            streams = {s["name"]: s["messages"] for s in status["streams"]}
+            if streams["FORMS"] == 1 and status["outbox_unsent"] == 0:
+                break
+            time.sleep(0.5)
+        assert streams["PHOTOS"] == 1 and streams["FORMS"] == 1  # read once by ocr
         ocr = next(c for c in status["consumers"] if c["durable"] == "ocr")
-        assert photos["messages"] == 1 and ocr["waiting"] == 1
+        assert ocr["waiting"] == 0 and ocr["in_flight"] == 0
         assert status["dead_letters_total"] == 0 and status["outbox_unsent"] == 0
     finally:
         up.send_signal(signal.SIGINT)
