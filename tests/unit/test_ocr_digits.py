@@ -6,7 +6,6 @@ import pytest
 
 from schemas.form_layout import load_form_layout
 from services.ocr.boxes import cut_digit_boxes
-from services.ocr.decode import decode_photo
 from services.ocr.digits import (
     CLASSES,
     MODEL_PATH,
@@ -14,11 +13,12 @@ from services.ocr.digits import (
     features,
     load_classifier,
 )
+from services.ocr.fields import BLANK
 from services.ocr.page import MarkerFinder
 from simulation.scenarios import simulate_photo
+from simulation.train_digits import reader_view
 from simulation.writers import writer_named
 
-BLANK = 10
 TPS = "3171011001002"
 HELD_OUT_PHOTOS = (
     (501, "heldout-strokes-1002", 3.0),
@@ -35,8 +35,7 @@ def held_out_boxes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     glyphs, ink, labels = [], [], []
     for seed, writer, megapixels in HELD_OUT_PHOTOS:
         simulated = simulate_photo(seed, TPS, writer_named(writer), "clean", megapixels)
-        photo = decode_photo(simulated.jpeg)
-        crops = cut_digit_boxes(photo, finder.locate(photo), layout)
+        crops = cut_digit_boxes(*reader_view(simulated.jpeg, finder), layout)
         glyphs.append(crops.glyphs)
         ink.append(crops.ink_fraction)
         written = simulated.truth.written or {}
@@ -53,10 +52,13 @@ def test_the_committed_model_loads_and_is_small():
     assert MODEL_PATH.stat().st_size < 2_000_000
     assert classifier.temperature > 0
     assert len(classifier.version) == 12
-    assert classifier.weights[0].shape[0] == features(np.zeros((1, 28, 28)), np.zeros(1)).shape[1]
-    assert classifier.weights[-1].shape[1] == CLASSES
-    for weight, bias in zip(classifier.weights, classifier.biases, strict=True):
-        assert bias.shape == (weight.shape[1],)
+    inputs = features(np.zeros((1, 28, 28)), np.zeros(1)).shape[1]
+    assert len(classifier.networks) >= 1
+    for network in classifier.networks:
+        assert network.weights[0].shape[0] == inputs
+        assert network.weights[-1].shape[1] == CLASSES
+        for weight, bias in zip(network.weights, network.biases, strict=True):
+            assert bias.shape == (weight.shape[1],)
 
 
 def test_probabilities_are_normalised_rows_of_eleven_classes():

