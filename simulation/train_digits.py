@@ -54,7 +54,7 @@ from services.ocr.digits import (
 )
 from services.ocr.fields import BLANK
 from services.ocr.page import MarkerFinder, PageGeometry, PageNotFound
-from services.ocr.reader import MIN_PX_PER_MM, _closer
+from services.ocr.reader import sharp_enough
 from simulation.glyphs import FontGlyphs, StrokeGlyphs
 from simulation.handwriting import (
     BLACK_BALLPOINT,
@@ -242,10 +242,7 @@ def reader_view(data: bytes, finder: MarkerFinder) -> tuple[np.ndarray, PageGeom
     """The photo's pixels and the page's geometry exactly as `FormReader.read` gets them:
     decoded reduced, and decoded again with more pixels when the page is small in it."""
     decoded = decode_sized(data)
-    geometry = finder.locate(decoded.pixels)
-    if geometry.px_per_mm() < MIN_PX_PER_MM and decoded.reduced:
-        return _closer(data, decoded, geometry)
-    return decoded.pixels, geometry
+    return sharp_enough(data, decoded, finder.locate(decoded.pixels))
 
 
 def _cut_photo(job: _PhotoJob) -> _PhotoResult | None:

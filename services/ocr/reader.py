@@ -64,10 +64,8 @@ class FormReader:
                 decoded = decode_sized(data)
             with _timed(stages, "markers"):
                 geometry = self.markers.locate(decoded.pixels)
-            photo = decoded.pixels
-            if geometry.px_per_mm() < MIN_PX_PER_MM and decoded.reduced:
-                with _timed(stages, "decode_again"):
-                    photo, geometry = _closer(data, decoded, geometry)
+            with _timed(stages, "decode_again"):
+                photo, geometry = sharp_enough(data, decoded, geometry)
         except (UndecodablePhoto, PageNotFound) as reason:
             return FormReading(False, str(reason), stage_seconds=stages)
         except cv2.error:
@@ -106,8 +104,13 @@ class FormReader:
         return readings
 
 
-def _closer(data: bytes, decoded: DecodedPhoto, geometry: PageGeometry):
-    """The page is small in the photo: decode again with more pixels (up to all of them)."""
+def sharp_enough(
+    data: bytes, decoded: DecodedPhoto, geometry: PageGeometry
+) -> tuple[np.ndarray, PageGeometry]:
+    """The pixels to read from: the decoded photo, or, when the page is small in it, the
+    photo decoded again with more pixels (up to all of them)."""
+    if geometry.px_per_mm() >= MIN_PX_PER_MM or not decoded.reduced:
+        return decoded.pixels, geometry
     wanted = max(decoded.pixels.shape) * MIN_PX_PER_MM / geometry.px_per_mm()
     sharper = decode_sized(data, long_side=round(wanted), max_long_side=decoded.full_long_side)
     factor = max(sharper.pixels.shape) / max(decoded.pixels.shape)
