@@ -22,11 +22,13 @@ reviewers_app = typer.Typer(help="PPS reviewers.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 schemas_app = typer.Typer(help="Generated contract documents.", no_args_is_help=True)
 forms_app = typer.Typer(help="The printed C.Hasil-KWK form.", no_args_is_help=True)
+totals_app = typer.Typer(help="The region totals of the public feed.", no_args_is_help=True)
 app.add_typer(officers_app, name="officers")
 app.add_typer(reviewers_app, name="reviewers")
 app.add_typer(db_app, name="db")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(forms_app, name="forms")
+app.add_typer(totals_app, name="totals")
 console = Console()
 errors = Console(stderr=True)
 
@@ -214,6 +216,38 @@ def status(
         )
     unsent = "unknown (no database)" if state.outbox_unsent is None else state.outbox_unsent
     console.print(f"Outbox events not yet on the broker: {unsent}")
+
+
+@totals_app.command("check")
+def totals_check() -> None:
+    """Recompute every region's totals from the applied tallies and report any difference."""
+    from services.aggregate.rollup import check_totals
+    from services.common.database.engine import make_engine, make_sessionmaker
+
+    async def run():
+        engine = make_engine(Settings())
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return await check_totals(session)
+        finally:
+            await engine.dispose()
+
+    check = asyncio.run(run())
+    console.print(
+        f"recomputed {check.regions_checked} region totals from {check.tallies_summed} tallies"
+    )
+    for tps, contest, applied, latest in check.not_yet_applied:
+        console.print(
+            f"[yellow]not yet applied:[/yellow] {contest} TPS {tps}: "
+            f"version {applied} in the totals, {latest} accepted"
+        )
+    for contest, region, item, kept, recomputed in check.differences:
+        console.print(
+            f"[red]difference:[/red] {contest} {region} {item}: kept {kept}, recomputed {recomputed}"
+        )
+    if not check.consistent:
+        raise fail(f"{len(check.differences)} totals differ from the tallies")
+    console.print("every total equals the sum of its tallies")
 
 
 @schemas_app.command("generate")

@@ -27,9 +27,11 @@ class Settings(BaseSettings):
         None, description="Photo store folder; default <var_dir>/photos."
     )
 
+    results_port: int = Field(8000, description="Public results API, stream and web page.")
     ingest_port: int = Field(8001, description="Upload API (`rekap serve ingest`).")
     ocr_port: int = Field(8003, description="Health endpoint of the ocr worker.")
     validate_port: int = Field(8004, description="Health endpoint of the validate worker.")
+    aggregate_port: int = Field(8005, description="Health endpoint of the aggregate worker.")
     bind_host: str = Field("127.0.0.1", description="Address the HTTP services listen on.")
 
     max_upload_bytes: int = Field(15 * 1024 * 1024, description="Upload size cap (413 above).")
@@ -42,6 +44,15 @@ class Settings(BaseSettings):
     stream_replicas: int = Field(1, description="JetStream replicas: 3 on a cluster.")
     duplicate_window_seconds: int = Field(
         24 * 3600, description="How long JetStream remembers message ids to drop retries."
+    )
+
+    transparency_key_path: Path | None = Field(
+        None,
+        description="Ed25519 private key (PEM) that signs the transparency log's tree heads; "
+        "default <var_dir>/keys/transparency-ed25519.pem, created on first use.",
+    )
+    tree_head_interval_seconds: float = Field(
+        10.0, description="How often a new signed tree head is issued when the log grew."
     )
 
     @model_validator(mode="after")
@@ -57,3 +68,7 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_photo_dir(self) -> Path:
         return self.photo_dir or self.var_dir / "photos"
+
+    @cached_property
+    def resolved_transparency_key_path(self) -> Path:
+        return self.transparency_key_path or self.var_dir / "keys" / "transparency-ed25519.pem"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -24,18 +24,26 @@ def create_worker_app(
     engine: AsyncEngine,
     consumer: NatsBroker,
     relay: RelayToBroker,
+    background: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> FastAPI:
-    """The process of a worker: `consumer` runs its subscriptions, `relay` its outbox."""
+    """The process of a worker: `consumer` runs its subscriptions, `relay` its outbox, and
+    each of `background` runs as a task for as long as the process does."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await consumer.start()
-        relay_task = asyncio.create_task(relay.relay.run(), name=f"{name}-outbox-relay")
+        tasks = [asyncio.create_task(relay.relay.run(), name=f"{name}-outbox-relay")]
+        tasks += [
+            asyncio.create_task(run(), name=f"{name}-background-{number}")
+            for number, run in enumerate(background, start=1)
+        ]
         yield
         await consumer.stop()
-        relay_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await relay_task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await relay.close()
         await engine.dispose()
 

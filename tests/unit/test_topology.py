@@ -20,7 +20,6 @@ def test_consumers_are_named_after_services_and_keep_an_explicit_contract():
         "validate",
         "review",
         "aggregate",
-        "results",
     ]
     ocr = consumer("ocr")
     config = ocr.consumer_config()

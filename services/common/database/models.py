@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -234,3 +235,65 @@ class TallyVersion(Base):
     submission_ids: Mapped[str] = mapped_column(Text, comment="JSON list.")
     disputed: Mapped[bool] = mapped_column(default=False)
     accepted_at: Mapped[datetime] = mapped_column(utc_timestamp())
+
+
+# ---- aggregate -----------------------------------------------------------------------------
+
+
+class AppliedTally(Base):
+    """The version of a TPS's tally that the region totals include now, and what it counted."""
+
+    __tablename__ = "applied_tallies"
+
+    tps_code: Mapped[str] = mapped_column(ForeignKey("tps.code"), primary_key=True)
+    contest_code: Mapped[str] = mapped_column(ForeignKey("contests.code"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    counted: Mapped[str] = mapped_column(
+        Text, comment="JSON {item: amount}: what this version adds to every region above it."
+    )
+    disputed: Mapped[bool] = mapped_column(default=False)
+    decided_by: Mapped[str] = mapped_column(String(60))
+    applied_at: Mapped[datetime] = mapped_column(utc_timestamp())
+
+
+class RegionTotal(Base):
+    """One counted item of a region in a contest (a candidate's votes, valid votes, TPS
+    reported...): moved by the difference whenever a TPS below it gets a new tally version."""
+
+    __tablename__ = "region_totals"
+
+    contest_code: Mapped[str] = mapped_column(ForeignKey("contests.code"), primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), primary_key=True)
+    item: Mapped[str] = mapped_column(String(40), primary_key=True)
+    amount: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ---- transparency log ----------------------------------------------------------------------
+
+
+class LogEntry(Base):
+    """A leaf of the append-only transparency log (RFC 9162 hashing): one accepted tally
+    version, in canonical JSON; `leaf_hash` is SHA-256(0x00 || entry)."""
+
+    __tablename__ = "log_entries"
+    __table_args__ = (UniqueConstraint("tps_code", "contest_code", "version"),)
+
+    leaf_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tps_code: Mapped[str] = mapped_column(String(13), index=True)
+    contest_code: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    entry: Mapped[str] = mapped_column(Text)
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+    appended_at: Mapped[datetime] = mapped_column(utc_timestamp())
+
+
+class SignedTreeHead(Base):
+    """A signed statement of the log's size and root hash at a moment (Ed25519)."""
+
+    __tablename__ = "signed_tree_heads"
+
+    tree_size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger)
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128), comment="Ed25519 signature, hex.")

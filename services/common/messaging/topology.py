@@ -25,7 +25,6 @@ from schemas.events import (
     FormRead,
     MessageDeadLettered,
     PhotoReceived,
-    ResultsUpdated,
     TallyAccepted,
     TallyReviewRequested,
 )
@@ -80,12 +79,14 @@ class ConsumerSpec:
         )
 
 
+# `results.updated` has no durable consumer: every copy of the results service must see every
+# update (it pushes them to its own server-sent-event clients), so each follows the RESULTS
+# stream with an ephemeral ordered consumer instead of sharing the work.
 CONSUMERS: tuple[ConsumerSpec, ...] = (
     ConsumerSpec("ocr", PhotoReceived, ack_wait_seconds=120.0, batch_size=2),
     ConsumerSpec("validate", FormRead),
     ConsumerSpec("review", TallyReviewRequested),
     ConsumerSpec("aggregate", TallyAccepted),
-    ConsumerSpec("results", ResultsUpdated),
 )
 
 

@@ -1,0 +1,1 @@
+"""Roll-up of accepted tallies by region: the totals the public feed shows."""

@@ -1,0 +1,86 @@
+"""Accepted tallies in a database, as validate and aggregate leave them: for the tests of the
+public side (results API, page, exports, mirror) without running the whole pipeline."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from schemas.events import TallyAccepted
+from services.aggregate.rollup import apply_tally
+from services.common.database.models import TallyVersion
+
+CONTEST = "PILGUB-31-2024"
+
+
+def tally(
+    tps: str,
+    votes: tuple[int, int, int],
+    *,
+    invalid: int = 5,
+    version: int = 1,
+    disputed: bool = False,
+    decided_by: str = "auto",
+    photos: tuple[str, ...] = ("a" * 64,),
+    dpt: tuple[int, int] = (250, 260),
+) -> TallyAccepted:
+    """A consistent form: voters = valid + invalid, split between L and P."""
+    valid = sum(votes)
+    voters = valid + invalid
+    values: dict[str, int | None] = {
+        "dpt_l": dpt[0],
+        "dpt_p": dpt[1],
+        "dpt_jml": sum(dpt),
+        "pengguna_dpt_l": voters // 2,
+        "pengguna_dpt_p": voters - voters // 2,
+        "pengguna_dpt_jml": voters,
+        "pengguna_dptb_l": 0,
+        "pengguna_dptb_p": 0,
+        "pengguna_dptb_jml": 0,
+        "pengguna_dpk_l": 0,
+        "pengguna_dpk_p": 0,
+        "pengguna_dpk_jml": 0,
+        "pengguna_total_l": voters // 2,
+        "pengguna_total_p": voters - voters // 2,
+        "pengguna_total_jml": voters,
+        **{f"suara_paslon_{n}": v for n, v in enumerate(votes, start=1)},
+        "suara_paslon_4": None,
+        "suara_paslon_5": None,
+        "suara_paslon_6": None,
+        "suara_sah": valid,
+        "suara_tidak_sah": invalid,
+        "suara_total": voters,
+    }
+    return TallyAccepted(
+        contest=CONTEST,
+        tps=tps,
+        version=version,
+        values=values,
+        candidate_votes=dict(enumerate(votes, start=1)),
+        decided_by=decided_by,
+        submission_ids=[f"00000000-0000-0000-0000-{version:012d}"],
+        photo_sha256s=list(photos),
+        disputed=disputed,
+        accepted_at=datetime(2024, 11, 27, 14, version, tzinfo=UTC),
+    )
+
+
+async def publish(session: AsyncSession, *events: TallyAccepted) -> None:
+    """Record each version (validate's table) and apply it to the totals (aggregate's)."""
+    for event in events:
+        session.add(
+            TallyVersion(
+                tps_code=event.tps,
+                contest_code=event.contest,
+                version=event.version,
+                values=json.dumps(event.values),
+                decided_by=event.decided_by,
+                submission_ids=json.dumps(event.submission_ids),
+                disputed=event.disputed,
+                accepted_at=event.accepted_at,
+            )
+        )
+        await apply_tally(session, event, event.accepted_at)
+    await session.commit()
