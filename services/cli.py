@@ -67,6 +67,38 @@ def up() -> None:
         stack.stop()
 
 
+@app.command()
+def demo(
+    kecamatan: Annotated[
+        str | None, typer.Option(help="Dotted kecamatan code; default: the smallest one.")
+    ] = None,
+    tps: Annotated[int | None, typer.Option(help="Use only the first N of its TPS.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated election night.")] = 2024,
+    megapixels: Annotated[float, typer.Option(help="Size of the simulated photos.")] = 3.0,
+    keep_running: Annotated[
+        bool, typer.Option(help="Keep the stack and the public page running until Ctrl-C.")
+    ] = True,
+) -> None:
+    """Election night of one kecamatan: both officers of every TPS upload simulated photos;
+    watch them read, judged and published, then compare the totals with the truth."""
+    from services.demo import Demo, smallest_kecamatan
+    from services.embedded_stack import occupied_ports
+
+    settings = Settings()
+    if busy := occupied_ports(settings):
+        raise fail(
+            f"port(s) {', '.join(map(str, busy))} already in use: is `rekap up` running? "
+            "Stop it, or set REKAP_*_PORT to use others."
+        )
+    try:
+        run = Demo(settings, kecamatan or smallest_kecamatan(), tps, seed, megapixels, console)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    summary = run.run(_prepare_database, keep_running)
+    if summary.wrong_published_tps:
+        raise fail(f"published numbers differ from the truth at {summary.wrong_published_tps}")
+
+
 async def _prepare_database(settings: Settings) -> str | None:
     """Migrate, and load the master data on the first start. Returns what was loaded."""
     from services.common.database.engine import make_engine
@@ -218,6 +250,39 @@ def status(
     console.print(f"Outbox events not yet on the broker: {unsent}")
 
 
+@app.command()
+def verify(
+    url: Annotated[
+        str, typer.Argument(help="The results service, e.g. http://127.0.0.1:8000.")
+    ] = "http://127.0.0.1:8000",
+    key: Annotated[
+        Path | None,
+        typer.Option(help="The log's public key to pin (PEM, or hex of the raw key)."),
+    ] = None,
+    heads: Annotated[
+        Path | None,
+        typer.Option(help="Heads this mirror kept (JSON lines); new signed heads are appended."),
+    ] = None,
+    tps: Annotated[
+        str | None, typer.Option(help="Check only this TPS, by its inclusion proofs.")
+    ] = None,
+    photos: Annotated[
+        bool,
+        typer.Option("--photos/--no-photos", help="Download every photo and check its sha256."),
+    ] = True,
+) -> None:
+    """Check a results feed against its signed tree heads: records, proofs, photos, forks."""
+    from services.verify_feed import FeedUnavailable, verify_feed_at
+
+    try:
+        report = verify_feed_at(url, key_file=key, heads_file=heads, tps=tps, check_photos=photos)
+    except FeedUnavailable as error:
+        raise fail(f"cannot verify {url}: {error}") from None
+    console.print(report.summary(), markup=False, highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 @totals_app.command("check")
 def totals_check() -> None:
     """Recompute every region's totals from the applied tallies and report any difference."""
@@ -243,7 +308,8 @@ def totals_check() -> None:
         )
     for contest, region, item, kept, recomputed in check.differences:
         console.print(
-            f"[red]difference:[/red] {contest} {region} {item}: kept {kept}, recomputed {recomputed}"
+            f"[red]difference:[/red] {contest} {region} {item}: "
+            f"kept {kept}, recomputed {recomputed}"
         )
     if not check.consistent:
         raise fail(f"{len(check.differences)} totals differ from the tallies")

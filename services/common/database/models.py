@@ -296,4 +296,7 @@ class SignedTreeHead(Base):
     root_hash: Mapped[str] = mapped_column(String(64))
     timestamp_ms: Mapped[int] = mapped_column(BigInteger)
     key_id: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(
+        String(64), comment="The raw Ed25519 public key, hex: what the results service serves."
+    )
     signature: Mapped[str] = mapped_column(String(128), comment="Ed25519 signature, hex.")

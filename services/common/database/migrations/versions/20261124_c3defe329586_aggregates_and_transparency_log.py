@@ -1,8 +1,8 @@
 """aggregates and transparency log
 
-Revision ID: 9d49b8394b3e
+Revision ID: c3defe329586
 Revises: 37fb672a8215
-Create Date: 2026-11-24 19:05:50.776610
+Create Date: 2026-11-24 19:18:29.343559
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "9d49b8394b3e"
+revision: str = "c3defe329586"
 down_revision: str | None = "37fb672a8215"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -40,6 +40,12 @@ def upgrade() -> None:
         sa.Column("root_hash", sa.String(length=64), nullable=False),
         sa.Column("timestamp_ms", sa.BigInteger(), nullable=False),
         sa.Column("key_id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "public_key",
+            sa.String(length=64),
+            nullable=False,
+            comment="The raw Ed25519 public key, hex: what the results service serves.",
+        ),
         sa.Column(
             "signature", sa.String(length=128), nullable=False, comment="Ed25519 signature, hex."
         ),
