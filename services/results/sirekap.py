@@ -138,7 +138,9 @@ async def candidates_of(db: AsyncSession, contest: Contest) -> list[SirekapCandi
         select(Candidate).where(Candidate.contest_code == contest.code).order_by(Candidate.number)
     )
     return [
-        SirekapCandidate(c.number, c.sirekap_id or str(c.number), c.name, c.colour)
+        SirekapCandidate(
+            c.number, c.sirekap_id or str(c.number), c.sirekap_name or c.name, c.colour
+        )
         for c in candidates
     ]
 

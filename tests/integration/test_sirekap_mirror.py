@@ -243,6 +243,7 @@ async def test_candidates_under_sirekaps_ids(mirror):
     assert list(paslon["31"]) == list(JAKARTA_CANDIDATE_IDS)
     assert paslon["31"]["1000023"]["nomor_urut"] == 1
     assert paslon["31"]["1000023"]["warna"] == "#B67352"
+    assert paslon["31"]["1000023"]["nama"] == "H. M. RIDWAN KAMIL - H. SUSWONO"
 
 
 @pytest.mark.parametrize(

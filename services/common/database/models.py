@@ -93,6 +93,9 @@ class Candidate(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     sirekap_id: Mapped[str | None] = mapped_column(String(20), default=None)
+    sirekap_name: Mapped[str | None] = mapped_column(
+        String(300), default=None, comment="The name as Sirekap writes it, titles and all."
+    )
     colour: Mapped[str | None] = mapped_column(String(9), default=None)
 
 

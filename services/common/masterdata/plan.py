@@ -40,7 +40,14 @@ def plan_master_data(reference: ElectionReference) -> MasterDataPlan:
         tps=tps,
         contests=(contest,),
         candidates=tuple(
-            CandidateRow(contest.code, pair.number, pair.name, pair.sirekap_id, pair.colour)
+            CandidateRow(
+                contest.code,
+                pair.number,
+                pair.name,
+                pair.sirekap_id,
+                pair.sirekap_name,
+                pair.colour,
+            )
             for pair in reference.candidates
         ),
         officers=tuple(officer(station, slot) for station in tps for slot in OFFICER_SLOTS),

@@ -20,6 +20,7 @@ class CandidatePair:
     number: int
     name: str
     sirekap_id: str
+    sirekap_name: str
     colour: str
 
 
@@ -67,6 +68,7 @@ def read_jakarta_reference() -> ElectionReference:
                 number=candidate["nomor_urut"],
                 name=candidate["pair"],
                 sirekap_id=candidate["sirekap_id"],
+                sirekap_name=candidate["sirekap_name"],
                 colour=candidate["sirekap_colour"],
             )
             for candidate in election["candidates"]

@@ -44,6 +44,7 @@ class CandidateRow:
     number: int
     name: str
     sirekap_id: str | None
+    sirekap_name: str | None
     colour: str | None
 
 

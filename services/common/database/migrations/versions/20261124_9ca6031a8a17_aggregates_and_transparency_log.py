@@ -1,8 +1,8 @@
 """aggregates and transparency log
 
-Revision ID: c3defe329586
+Revision ID: 9ca6031a8a17
 Revises: 37fb672a8215
-Create Date: 2026-11-24 19:18:29.343559
+Create Date: 2026-11-24 19:22:27.766421
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "c3defe329586"
+revision: str = "9ca6031a8a17"
 down_revision: str | None = "37fb672a8215"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -91,9 +91,21 @@ def upgrade() -> None:
             "contest_code", "region_code", "item", name=op.f("pk_region_totals")
         ),
     )
+    with op.batch_alter_table("candidates", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "sirekap_name",
+                sa.String(length=300),
+                nullable=True,
+                comment="The name as Sirekap writes it, titles and all.",
+            )
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("candidates", schema=None) as batch_op:
+        batch_op.drop_column("sirekap_name")
+
     op.drop_table("region_totals")
     op.drop_table("applied_tallies")
     op.drop_table("signed_tree_heads")
