@@ -40,6 +40,8 @@ def services_of(settings: Settings) -> list[ServiceProcess]:
         ServiceProcess("ingest", settings.ingest_port),
         ServiceProcess("ocr", settings.ocr_port),
         ServiceProcess("validate", settings.validate_port),
+        ServiceProcess("aggregate", settings.aggregate_port),
+        ServiceProcess("results", settings.results_port),
     ]
 
 
@@ -58,7 +60,7 @@ class EmbeddedStack:
         self.log_dir = settings.var_dir / "log"
         self.nats: EmbeddedNats | None = None
         self.children: list[Supervised] = []
-        self.env = dict(os.environ)
+        self.env = dict(os.environ, REKAP_VAR_DIR=str(settings.var_dir))
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)

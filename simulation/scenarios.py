@@ -64,6 +64,7 @@ class PhotoTruth:
     what_else: str | None
     megapixels: float | None
     effects: dict[str, Any]
+    photo_seed: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,12 +82,16 @@ def simulate_photo(
     writer: Writer,
     kind: Kind = "clean",
     megapixels: float | None = None,
+    photo_seed: int | None = None,
 ) -> SimulatedPhoto:
     """One phone photo of the form of `tps_code`, filled by `writer`; the same arguments always
-    give the same bytes. `megapixels` (2-12) is drawn at random when None."""
+    give the same bytes. `megapixels` (2-12) is drawn at random when None. `seed` fixes the
+    form (its tally and handwriting); a `photo_seed` of its own gives another photo of the
+    same form (the TPS's other officer), else the photo follows from `seed` too."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     rng = random.Random(seed)
+    camera = rng if photo_seed is None else random.Random(photo_seed)
     layout = load_form_layout()
     header = header_for_tps(tps_code)
     common: dict[str, Any] = {
@@ -96,9 +101,10 @@ def simulate_photo(
         "contest": header.contest_code,
         "page": 1,
         "megapixels": megapixels,
+        "photo_seed": photo_seed,
     }
     if kind == "other":
-        photo, what = other_thing_photo(rng, megapixels)
+        photo, what = other_thing_photo(camera, megapixels)
         truth = PhotoTruth(
             **common,
             writer=None,
@@ -121,10 +127,10 @@ def simulate_photo(
     qr_damage = damage_qr(filled.pixels, layout, PAGE_DPI, rng) if kind == "qr_damaged" else None
     framing = None
     if kind == "badly_framed":
-        framed = badly_framed_photo(filled.pixels, layout, PAGE_DPI, rng, megapixels)
+        framed = badly_framed_photo(filled.pixels, layout, PAGE_DPI, camera, megapixels)
         photo, framing = framed.photo, framed.how
     else:
-        photo = photograph(filled.pixels, rng, megapixels=megapixels)
+        photo = photograph(filled.pixels, camera, megapixels=megapixels)
     truth = PhotoTruth(
         **common,
         writer=writer.name,

@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 from services.common.messaging.embedded_server import free_port
+from services.common.settings import Settings
+from services.embedded_stack import services_of
 from tests.integration.test_ingest_api import photo_jpeg
 
 pytestmark = pytest.mark.integration
@@ -49,19 +51,25 @@ def child_pids(pid: int) -> list[int]:
     return [int(p) for p in children.read_text().split()] if children.exists() else []
 
 
+def stack_env(var_dir: Path) -> dict[str, str]:
+    """The environment of a whole embedded stack on free ports, its state in `var_dir`."""
+    nats_port = free_port()
+    env = {
+        **os.environ,
+        "REKAP_VAR_DIR": str(var_dir),
+        "REKAP_EMBEDDED_NATS_PORT": str(nats_port),
+        "REKAP_NATS_URL": f"nats://127.0.0.1:{nats_port}",
+    }
+    for service in services_of(Settings()):
+        env[f"REKAP_{service.name.upper()}_PORT"] = str(free_port())
+    return env
+
+
 def test_rekap_up_runs_the_stack_restarts_a_killed_service_and_stops_on_ctrl_c(
     tmp_path, seeded_var_dir
 ):
-    ingest_port = free_port()
-    env = {
-        **os.environ,
-        "REKAP_VAR_DIR": str(seeded_var_dir),
-        "REKAP_EMBEDDED_NATS_PORT": str(free_port()),
-        "REKAP_INGEST_PORT": str(ingest_port),
-        "REKAP_OCR_PORT": str(free_port()),
-        "REKAP_VALIDATE_PORT": str(free_port()),
-    }
-    env["REKAP_NATS_URL"] = f"nats://127.0.0.1:{env['REKAP_EMBEDDED_NATS_PORT']}"
+    env = stack_env(seeded_var_dir)
+    ingest_port = int(env["REKAP_INGEST_PORT"])
     up = subprocess.Popen(
         [sys.executable, "-m", "services.cli", "up"],
         env=env,
