@@ -135,6 +135,7 @@ def serve(name: Annotated[str, typer.Argument(help="The service to run, e.g. ing
         port=known[name].port,
         log_level="info",
         access_log=name == "ingest",
+        timeout_graceful_shutdown=3,  # open event streams must not hold a stop
     )
 
 

@@ -51,15 +51,14 @@ async def contests(request: Request, db: DbSession) -> Response:
 
 
 @api.get("/results/{contest}", response_model=RegionResults)
-async def contest_results(contest: str, request: Request, db: DbSession) -> Response:
+async def whole_contest(contest: str, request: Request, db: DbSession) -> Response:
     """The whole contest: its region's totals, with the kota/kabupaten below as children."""
-    return cacheable(request, (await region_results(db, contest)).model_dump_json().encode())
+    answer = await region_results(db, contest)
+    return cacheable(request, answer.model_dump_json().encode())
 
 
 @api.get("/results/{contest}/{region_code}", response_model=RegionResults)
-async def region_results_route(
-    contest: str, region_code: str, request: Request, db: DbSession
-) -> Response:
+async def one_region(contest: str, region_code: str, request: Request, db: DbSession) -> Response:
     """One region's totals; children are the regions one level down, or a kelurahan's TPS
     with their status."""
     answer = await region_results(db, contest, region_code)
@@ -67,14 +66,17 @@ async def region_results_route(
 
 
 @api.get("/tps/{tps_code}", response_model=TpsReport)
-async def tps(tps_code: str, request: Request, db: DbSession) -> Response:
+async def one_tps(tps_code: str, request: Request, db: DbSession) -> Response:
     """Per contest: the latest accepted values, status, how they were decided, every photo
-    with its sha256, and the history of versions."""
-    return cacheable(request, (await tps_report(db, tps_code)).model_dump_json().encode())
+    with its sha256, and the history of versions; and the transparency log's proofs."""
+    answer = await tps_report(db, tps_code)
+    return cacheable(request, answer.model_dump_json().encode())
 
 
 @api.get("/stream", response_class=EventSourceResponse)
-async def stream(request: Request, contest: str | None = None) -> AsyncIterable[ServerSentEvent]:
+async def updates_stream(
+    request: Request, contest: str | None = None
+) -> AsyncIterable[ServerSentEvent]:
     """Server-sent events: `event: results`, data `{"contest", "tps", "version",
     "region_codes", "updated_at"}` each time a TPS's published numbers change (optionally
     of one contest only). A comment keeps the connection alive every 15 seconds."""

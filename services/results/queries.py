@@ -26,6 +26,7 @@ from services.common.database.models import (
     TallyVersion,
     Tps,
 )
+from services.results.transparency import tps_log_records
 
 LEVEL_BELOW = {
     "provinsi": "kota",
@@ -136,17 +137,19 @@ class VersionRecord(BaseModel):
 
 
 class ContestAtTps(BaseModel):
+    """A TPS in one contest; the numbers are its latest accepted version's (none before)."""
+
     contest: ContestRef
     status: TpsStatus
-    version: int | None
-    values: dict[str, int | None] | None = Field(description="The latest accepted version's.")
-    candidates: list[CandidateVotes]
-    suara_sah: int | None
-    suara_tidak_sah: int | None
-    decided_by: str | None
-    reviewer: str | None
-    disputed: bool
-    accepted_at: datetime | None
+    version: int | None = None
+    values: dict[str, int | None] | None = None
+    candidates: list[CandidateVotes] = []
+    suara_sah: int | None = None
+    suara_tidak_sah: int | None = None
+    decided_by: str | None = None
+    reviewer: str | None = None
+    disputed: bool = False
+    accepted_at: datetime | None = None
     photos: list[PhotoRecord]
     history: list[VersionRecord]
 
@@ -156,6 +159,10 @@ class TpsReport(BaseModel):
     region: RegionRef
     path: list[RegionRef]
     contests: list[ContestAtTps]
+    log: list[dict] = Field(
+        description="The transparency log's record of every version: entry, leaf index, "
+        "and its inclusion proof against the latest signed tree head (null until signed)."
+    )
 
 
 # ---- queries -------------------------------------------------------------------------------
@@ -225,6 +232,7 @@ async def tps_report(session: AsyncSession, tps_code: str) -> TpsReport:
         region=_region_ref(kelurahan),
         path=await _path(session, kelurahan),
         contests=[await _contest_at_tps(session, contest, tps.code) for contest in contests],
+        log=await tps_log_records(session, tps.code),
     )
 
 
@@ -263,23 +271,28 @@ async def _contest_at_tps(session: AsyncSession, contest: Contest, tps_code: str
     latest = history[-1] if history else None
     photos = await _photos(session, contest.code, tps_code, history)
     status = tps_status(latest.disputed if latest else None, [photo.outcome for photo in photos])
-    values = latest.values if latest else None
-    counted = {item: amount for item, amount in (values or {}).items() if amount is not None}
     return ContestAtTps(
         contest=_contest_ref(contest),
         status=status,
-        version=latest.version if latest else None,
-        values=values,
-        candidates=_candidate_votes(counted, candidates) if latest else [],
-        suara_sah=counted.get("suara_sah") if latest else None,
-        suara_tidak_sah=counted.get("suara_tidak_sah") if latest else None,
-        decided_by=latest.decided_by if latest else None,
-        reviewer=latest.reviewer if latest else None,
-        disputed=bool(latest and latest.disputed),
-        accepted_at=latest.accepted_at if latest else None,
         photos=photos,
         history=history,
+        **(_latest_numbers(latest, candidates) if latest else {}),
     )
+
+
+def _latest_numbers(latest: VersionRecord, candidates: list[Candidate]) -> dict:
+    counted = {item: amount for item, amount in latest.values.items() if amount is not None}
+    return {
+        "version": latest.version,
+        "values": latest.values,
+        "candidates": _candidate_votes(counted, candidates),
+        "suara_sah": counted.get("suara_sah"),
+        "suara_tidak_sah": counted.get("suara_tidak_sah"),
+        "decided_by": latest.decided_by,
+        "reviewer": latest.reviewer,
+        "disputed": latest.disputed,
+        "accepted_at": latest.accepted_at,
+    }
 
 
 async def _photos(
@@ -298,25 +311,30 @@ async def _photos(
         session, contest_code, tps_code, [submission.id for submission, _ in rows]
     )
     return [
-        PhotoRecord(
-            sha256=submission.photo_sha256,
-            url=f"/photos/{submission.photo_sha256}",
-            content_type=photo.content_type if photo else None,
-            width=photo.width if photo else None,
-            height=photo.height if photo else None,
-            size_bytes=photo.size_bytes if photo else None,
-            submission_id=submission.id,
-            uploaded_at=submission.created_at,
-            outcome=decisions[submission.id].outcome if submission.id in decisions else None,
-            reasons=(
-                json.loads(decisions[submission.id].verdict).get("reasons", [])
-                if submission.id in decisions
-                else []
-            ),
-            in_versions=[v.version for v in history if submission.id in v.submission_ids],
-        )
+        _photo_record(submission, photo, decisions.get(submission.id), history)
         for submission, photo in rows
     ]
+
+
+def _photo_record(
+    submission: Submission,
+    photo: Photo | None,
+    decision: Decision | None,
+    history: list[VersionRecord],
+) -> PhotoRecord:
+    return PhotoRecord(
+        sha256=submission.photo_sha256,
+        url=f"/photos/{submission.photo_sha256}",
+        content_type=photo.content_type if photo else None,
+        width=photo.width if photo else None,
+        height=photo.height if photo else None,
+        size_bytes=photo.size_bytes if photo else None,
+        submission_id=submission.id,
+        uploaded_at=submission.created_at,
+        outcome=decision.outcome if decision else None,
+        reasons=json.loads(decision.verdict).get("reasons", []) if decision else [],
+        in_versions=[v.version for v in history if submission.id in v.submission_ids],
+    )
 
 
 async def _latest_decisions(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import httpx
 import nats
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
 from schemas.events import ResultsUpdated
@@ -22,7 +23,10 @@ from services.common.database.models import Decision, Photo, Submission
 from services.common.messaging.embedded_server import free_port, start_nats_server
 from services.common.photo_store import FilesystemPhotoStore
 from services.common.settings import Settings
+from services.common.transparency.log_store import append_tally_version, sign_tree_head
+from services.common.transparency.merkle import verify_inclusion
 from services.results.app import create_app
+from services.results.stream import UpdateBroadcaster
 from tests.published_tallies import CONTEST, publish, tally
 
 pytestmark = pytest.mark.integration
@@ -100,14 +104,19 @@ async def election_night(var_dir) -> dict[str, Submission]:
         await upload(session, store, DISPUTED, 4, "review")
         await upload(session, store, IN_REVIEW, 5, "review")
         await upload(session, store, BEING_READ, 6, None)
-        await publish(
-            session,
+        accepted = [
             tally(PUBLISHED, (100, 20, 130), photos=(), decided_by="auto"),
             tally(CORRECTED, (90, 10, 110), invalid=4),
             tally(CORRECTED, (91, 10, 110), invalid=3, version=2, decided_by="reviewer:PPS-7"),
             tally(DISPUTED, (80, 5, 120), disputed=True),
             tally(ELSEWHERE, (50, 50, 50), invalid=0),
-        )
+        ]
+        await publish(session, *accepted)
+        for event in accepted[:-1]:
+            await append_tally_version(session, event, NOW)
+        await sign_tree_head(session, Ed25519PrivateKey.generate(), NOW)
+        await append_tally_version(session, accepted[-1], NOW)  # not signed yet
+        await session.commit()
     await engine.dispose()
     return uploads
 
@@ -148,7 +157,11 @@ async def test_the_whole_contest_adds_up_every_published_tps(client):
     assert len(kota) == 6
     assert sum(child["tps_total"] for child in kota.values()) == 14835
     pusat, timur = kota["31.71"], kota["31.75"]
-    assert (pusat["tps_reported"], pusat["tps_disputed"], pusat["suara_sah"]) == (3, 1, 250 + 211 + 205)
+    assert (pusat["tps_reported"], pusat["tps_disputed"], pusat["suara_sah"]) == (
+        3,
+        1,
+        250 + 211 + 205,
+    )
     assert [c["votes"] for c in timur["candidates"]] == [50, 50, 50]
     assert kota["31.01"]["tps_reported"] == 0
 
@@ -206,6 +219,23 @@ async def test_a_tps_shows_its_values_decision_photos_and_history(client):
     assert photo["sha256"] == hashlib.sha256(form_photo(2)).hexdigest()
     assert photo["url"] == f"/photos/{photo['sha256']}"
     assert (photo["outcome"], photo["reasons"]) == ("review", ["review: test"])
+
+
+async def test_a_tps_carries_the_transparency_log_proof_of_each_version(client):
+    body = (await client.get(f"/api/v1/tps/{CORRECTED}")).json()
+    assert [(record["version"], record["leaf_index"]) for record in body["log"]] == [(1, 1), (2, 2)]
+    for record in body["log"]:
+        head = record["tree_head"]
+        assert head["tree_size"] == 4
+        assert verify_inclusion(
+            bytes.fromhex(record["leaf_hash"]),
+            record["leaf_index"],
+            head["tree_size"],
+            [bytes.fromhex(node) for node in record["inclusion_proof"]],
+            bytes.fromhex(head["root_hash"]),
+        )
+    [unsigned] = (await client.get(f"/api/v1/tps/{ELSEWHERE}")).json()["log"]
+    assert (unsigned["tree_head"], unsigned["inclusion_proof"]) == (None, None)
 
 
 async def test_a_tps_is_marked_disputed_and_keeps_every_photo(client):
@@ -379,3 +409,15 @@ async def test_the_api_serves_without_the_broker_and_follows_once_it_is_up(
             assert (received["tps"], received["version"]) == (CORRECTED, 2)
     finally:
         broker.stop()
+
+
+async def test_a_client_that_falls_behind_is_dropped_without_holding_up_the_others():
+    broadcaster = UpdateBroadcaster(queue_size=2)
+    with broadcaster.subscribe() as slow, broadcaster.subscribe() as keeping_up:
+        received = []
+        for version in (1, 2, 3):
+            broadcaster.publish(results_updated(PUBLISHED, version))
+            received.append(await anext(keeping_up))
+        assert [update.version for update in received] == [1, 2, 3]
+        assert broadcaster.clients == 1
+        assert [update async for update in slow] == []

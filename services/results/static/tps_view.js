@@ -33,11 +33,12 @@ export function renderTps(report) {
       <p class="contest-name">${escape(place)} · DPT ${count(tps.dpt_jml)}
         (L ${count(tps.dpt_l)}, P ${count(tps.dpt_p)})</p>
     </section>
-    ${contests.map(contestSection).join("")}
+    ${contests.map((entry) => contestSection(entry, tps.code, report.log)).join("")}
   `;
 }
 
-function contestSection(entry) {
+function contestSection(entry, tpsCode, log) {
+  const logged = log.filter((record) => record.contest === entry.contest.code);
   const status = STATUSES[entry.status];
   return `
     <section class="card tps-contest" data-status="${escape(entry.status)}" data-contest="${escape(entry.contest.code)}">
@@ -50,7 +51,7 @@ function contestSection(entry) {
         <div class="photos">${entry.photos.length ? entry.photos.map(photoFigure).join("") : '<p class="muted">Belum ada foto formulir.</p>'}</div>
         <div class="numbers">${entry.values ? numbersTable(entry) : '<p class="muted">Belum ada angka yang diterbitkan untuk TPS ini.</p>'}</div>
       </div>
-      ${entry.history.length ? historyTable(entry) : ""}
+      ${entry.history.length ? historyTable(entry, tpsCode, logged) : ""}
     </section>`;
 }
 
@@ -103,7 +104,16 @@ function numbersTable(entry) {
       diterima ${escape(moment(entry.accepted_at))}.</p>`;
 }
 
-function historyTable(entry) {
+function logCell(record) {
+  if (!record) return '<span class="muted">belum tercatat</span>';
+  const proven = record.tree_head
+    ? `<span class="proven" title="Bukti inklusi terhadap kepala pohon bertanda tangan berukuran ${record.tree_head.tree_size}">✓ terbukti</span>`
+    : '<span class="muted">menunggu tanda tangan</span>';
+  return `#${record.leaf_index} ${proven}`;
+}
+
+function historyTable(entry, tpsCode, log) {
+  const logged = new Map(log.map((record) => [record.version, record]));
   const numbers = entry.candidates.map((c) => `<th scope="col" class="num">${ballotNumber(c.number)}</th>`).join("");
   const rows = [...entry.history]
     .reverse()
@@ -117,6 +127,7 @@ function historyTable(entry) {
         ${entry.candidates.map((c) => `<td class="num">${count(version.values[`suara_paslon_${c.number}`])}</td>`).join("")}
         <td class="num">${count(version.values.suara_sah)}</td>
         <td class="num">${count(version.values.suara_tidak_sah)}</td>
+        <td data-log>${logCell(logged.get(version.version))}</td>
       </tr>`,
     )
     .join("");
@@ -126,9 +137,13 @@ function historyTable(entry) {
       <div class="table-scroll">
         <table>
           <thead><tr><th scope="col">Versi</th><th scope="col">Diterima</th><th scope="col">Diputuskan</th>
-            ${numbers}<th scope="col" class="num">Sah</th><th scope="col" class="num">Tidak sah</th></tr></thead>
+            ${numbers}<th scope="col" class="num">Sah</th><th scope="col" class="num">Tidak sah</th>
+            <th scope="col">Log transparansi</th></tr></thead>
           <tbody>${rows}</tbody>
         </table>
       </div>
+      <p class="muted">Setiap versi dicatat di log transparansi yang hanya bisa ditambah
+        (<a href="/api/v1/log/tps/${encodeURIComponent(tpsCode)}">bukti</a>,
+        <a href="/api/v1/log/key">kunci publik</a>).</p>
     </details>`;
 }
