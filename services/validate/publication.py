@@ -61,14 +61,19 @@ def plan_publication(
         photos = [other.photo_sha256, reading.photo_sha256]
         if together.outcome == "accept":
             soft = _soft(verdict) + [f for f in _soft(other.verdict) if f not in _soft(verdict)]
+            readable = [
+                (submission_id, photo)
+                for submission_id, photo, judged in zip(both, photos, (other.verdict, verdict))
+                if judged.outcome != "reject"
+            ]  # an unreadable photo is no evidence of the published numbers
             return Publication(
                 accepted=_accepted(
                     reading,
                     together.values,
                     1,
                     candidates,
-                    both,
-                    photos,
+                    [submission_id for submission_id, _ in readable],
+                    [photo for _, photo in readable],
                     soft,
                     disputed=False,
                     now=now,

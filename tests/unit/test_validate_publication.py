@@ -96,3 +96,10 @@ def test_a_reading_that_confirms_the_published_tally_publishes_nothing():
     published = PublishedTally(1, VALUES, ["s1"], ["b" * 64])
     publication = plan_publication(reading("s2"), verdict("accept"), 3, published, None, NOW)
     assert publication.accepted is None and publication.review is None
+
+
+def test_an_unreadable_photo_of_the_other_officer_is_not_evidence_of_the_published_tally():
+    unreadable = PriorReading("s1", "b" * 64, verdict("reject", {}))
+    publication = plan_publication(reading("s2"), verdict("accept"), 3, None, unreadable, NOW)
+    assert publication.accepted.submission_ids == ["s2"]
+    assert publication.accepted.photo_sha256s == ["a" * 64]
