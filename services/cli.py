@@ -399,6 +399,42 @@ def bench_read(
             print(line, flush=True)
 
 
+@bench_app.command("aggregate")
+def bench_aggregate(
+    tps: Annotated[int | None, typer.Option(help="Only the first N TPS (default: all).")] = None,
+    postgres: Annotated[
+        str | None,
+        typer.Option(
+            help="Also on this PostgreSQL (an empty database it may fill), e.g. "
+            "postgresql+asyncpg://postgres@127.0.0.1/bench"
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Same seed, same tallies.")] = 7,
+) -> None:
+    """Accepted tallies into totals and the transparency log, on SQLite (and PostgreSQL)."""
+    import tempfile
+
+    from services.bench_aggregate import run_aggregate_bench
+    from services.common.database.engine import make_engine, make_sessionmaker
+    from services.common.masterdata import seed as load
+
+    async def bench(settings: Settings, name: str):
+        await load(settings)
+        engine = make_engine(settings)
+        try:
+            return await run_aggregate_bench(make_sessionmaker(engine), name, tps, seed)
+        finally:
+            await engine.dispose()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        targets = [(Settings(var_dir=Path(scratch)), "SQLite")]
+        if postgres:
+            targets.append((Settings(var_dir=Path(scratch), database_url=postgres), "PostgreSQL"))
+        for settings, name in targets:
+            for line in asyncio.run(bench(settings, name)).lines():
+                print(line, flush=True)
+
+
 @forms_app.command("render")
 def forms_render(
     tps: Annotated[str | None, typer.Option(help="One TPS (13 digits).")] = None,

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from schemas.events import TallyAccepted
 from services.aggregate.counting import add_up, counted_items, difference
@@ -35,17 +36,23 @@ class Application:
 
 
 async def region_chain(session: AsyncSession, tps_code: str) -> list[str]:
-    """The TPS's kelurahan, kecamatan, kota and provinsi codes, nearest first."""
-    tps = await session.get(Tps, tps_code)
-    if tps is None:
+    """The TPS's kelurahan, kecamatan, kota and provinsi codes, nearest first (one query: the
+    hierarchy has exactly these four levels)."""
+    kelurahan, kecamatan, kota, provinsi = (aliased(Region) for _ in range(4))
+    chain = (
+        await session.execute(
+            select(kelurahan.code, kecamatan.code, kota.code, provinsi.code)
+            .select_from(Tps)
+            .join(kelurahan, kelurahan.code == Tps.kelurahan_code)
+            .outerjoin(kecamatan, kecamatan.code == kelurahan.parent_code)
+            .outerjoin(kota, kota.code == kecamatan.parent_code)
+            .outerjoin(provinsi, provinsi.code == kota.parent_code)
+            .where(Tps.code == tps_code)
+        )
+    ).first()
+    if chain is None:
         raise UnknownTps(f"no master data for TPS {tps_code}")
-    chain: list[str] = []
-    code: str | None = tps.kelurahan_code
-    while code is not None:
-        chain.append(code)
-        region = await session.get(Region, code)
-        code = region.parent_code if region is not None else None
-    return chain
+    return [code for code in chain if code is not None]
 
 
 async def apply_tally(session: AsyncSession, event: TallyAccepted, now: datetime) -> Application:
