@@ -50,9 +50,14 @@ RECEIVERS: dict[type[Event], tuple[str, ...]] = {
     FormRead: ("validate",),
     TallyReviewRequested: ("review",),
     TallyAccepted: ("aggregate",),
-    ResultsUpdated: ("results",),
 }
 """Services that consume each event, each with a durable consumer named after it."""
+
+FOLLOWERS: dict[type[Event], tuple[str, ...]] = {
+    ResultsUpdated: ("results",),
+}
+"""Services every copy of which sees every such event (an ephemeral ordered consumer each):
+nothing to share out, nothing to dead-letter."""
 
 
 def dead_letter_senders() -> tuple[str, ...]:
@@ -170,6 +175,8 @@ def operation(service: str, action: str, event: type[Event]) -> dict[str, Any]:
 def operation_summary(service: str, action: str, event: type[Event]) -> str:
     if event is MessageDeadLettered:
         return f"{service} dead-letters what it gives up on to `{event.subject_for(service)}`."
+    if action == "receive" and service in FOLLOWERS.get(event, ()):
+        return f"every copy of {service} follows `{event.SUBJECT}` (ephemeral ordered consumer)."
     if action == "receive":
         return f"{service} consumes `{event.SUBJECT}` with its durable consumer `{service}`."
     return f"{service} publishes `{event.SUBJECT}`."
@@ -181,7 +188,8 @@ def operations() -> dict[str, Any]:
         *((service, "send", MessageDeadLettered) for service in dead_letter_senders()),
         *(
             (service, "receive", event)
-            for event, services in RECEIVERS.items()
+            for receivers in (RECEIVERS, FOLLOWERS)
+            for event, services in receivers.items()
             for service in services
         ),
     ]
