@@ -15,6 +15,7 @@ import json
 import random
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -137,6 +138,7 @@ class DemoSummary:
     published_totals: dict[str, int] = field(default_factory=dict)
     truth_of_published: dict[str, int] = field(default_factory=dict)
     wrong_published_tps: list[str] = field(default_factory=list)
+    review_rules: dict[str, int] = field(default_factory=dict)
     results_url: str = ""
 
 
@@ -341,6 +343,18 @@ class Demo:
                     summary.truth_of_published[name] = summary.truth_of_published.get(name, 0) + (
                         self.truth[tps].get(name) or 0
                     )
+            review_verdicts = await session.scalars(
+                select(Decision.verdict).where(
+                    Decision.tps_code.in_(summary.review_tps), Decision.outcome == "review"
+                )
+            )
+            rules = Counter(
+                finding["rule"]
+                for verdict in review_verdicts
+                for finding in json.loads(verdict)["findings"]
+                if finding["severity"] == "hard"
+            )
+            summary.review_rules = dict(rules.most_common())
             summary.rejected_photos = await session.scalar(
                 select(func.count()).where(
                     Decision.tps_code.in_(self.tps_codes), Decision.outcome == "reject"
@@ -383,6 +397,11 @@ class Demo:
             f"(officers' own mistakes caught: {len(caught)} of {len(summary.officers_mistakes)}); "
             f"photos rejected as unreadable: {summary.rejected_photos}"
         )
+        if summary.review_rules:
+            self.console.print(
+                "Why they wait (rules that held photos back): "
+                + ", ".join(f"{rule} x{count}" for rule, count in summary.review_rules.items())
+            )
         wrong = summary.wrong_published_tps
         self.console.print(
             f"Published TPS whose numbers differ from the truth (silent errors): {len(wrong)}"
