@@ -343,16 +343,19 @@ class Demo:
                     summary.truth_of_published[name] = summary.truth_of_published.get(name, 0) + (
                         self.truth[tps].get(name) or 0
                     )
-            review_verdicts = await session.scalars(
-                select(Decision.verdict).where(
+            review_verdicts = await session.execute(
+                select(Decision.tps_code, Decision.verdict).where(
                     Decision.tps_code.in_(summary.review_tps), Decision.outcome == "review"
                 )
             )
             rules = Counter(
-                finding["rule"]
-                for verdict in review_verdicts
-                for finding in json.loads(verdict)["findings"]
-                if finding["severity"] == "hard"
+                rule
+                for _, rule in {
+                    (tps, finding["rule"])
+                    for tps, verdict in review_verdicts
+                    for finding in json.loads(verdict)["findings"]
+                    if finding["severity"] == "hard"
+                }
             )
             summary.review_rules = dict(rules.most_common())
             summary.rejected_photos = await session.scalar(
@@ -399,8 +402,8 @@ class Demo:
         )
         if summary.review_rules:
             self.console.print(
-                "Why they wait (rules that held photos back): "
-                + ", ".join(f"{rule} x{count}" for rule, count in summary.review_rules.items())
+                "Why they wait (rule: TPS held back by it): "
+                + ", ".join(f"{rule}: {count}" for rule, count in summary.review_rules.items())
             )
         wrong = summary.wrong_published_tps
         self.console.print(
