@@ -1,7 +1,7 @@
 """`rekap bench aggregate`: how fast accepted tallies become region totals and log entries.
 
 Into a fresh database with the Jakarta master data, every TPS (or the first N) gets a random
-consistent tally, applied one transaction each exactly as the aggregate worker does (log
+consistent tally, applied one transaction each by the aggregate worker's own `record_tally` (log
 entry, totals moved, outbox event); a tenth then get a corrected second version. Then a tree
 head is signed over the whole log, and the totals are recomputed by brute force and compared.
 """
@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
-from schemas.events import ResultsUpdated, TallyAccepted
-from services.aggregate.rollup import apply_tally, check_totals
+from schemas.events import TallyAccepted
+from services.aggregate.rollup import check_totals
+from services.aggregate.worker import record_tally
 from services.common.database.models import Candidate, Tps
-from services.common.outbox import add_to_outbox
-from services.common.transparency.log_store import append_tally_version, sign_tree_head
+from services.common.transparency.log_store import sign_tree_head
 
 
 @dataclass(frozen=True)
@@ -91,19 +91,7 @@ async def run_aggregate_bench(sessions, database: str, limit: int | None, seed: 
     started = time.perf_counter()
     for event in versions:
         async with sessions() as session:
-            now = datetime.now(UTC)
-            await append_tally_version(session, event, now)
-            moved = await apply_tally(session, event, now)
-            add_to_outbox(
-                session,
-                ResultsUpdated(
-                    contest=event.contest,
-                    tps=event.tps,
-                    version=event.version,
-                    region_codes=moved.region_codes,
-                    updated_at=now,
-                ),
-            )
+            await record_tally(session, event, datetime.now(UTC))
             await session.commit()
     apply_seconds = time.perf_counter() - started
     started = time.perf_counter()

@@ -3,14 +3,14 @@ public side (results API, page, exports, mirror) without running the whole pipel
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.events import TallyAccepted
 from services.aggregate.rollup import apply_tally
-from services.common.database.models import TallyVersion
+from services.validate.publication import Publication
+from services.validate.worker import record_publication
 
 CONTEST = "PILGUB-31-2024"
 
@@ -68,19 +68,8 @@ def tally(
 
 
 async def publish(session: AsyncSession, *events: TallyAccepted) -> None:
-    """Record each version (validate's table) and apply it to the totals (aggregate's)."""
+    """Record each version as validate does, and apply it to the totals as aggregate does."""
     for event in events:
-        session.add(
-            TallyVersion(
-                tps_code=event.tps,
-                contest_code=event.contest,
-                version=event.version,
-                values=json.dumps(event.values),
-                decided_by=event.decided_by,
-                submission_ids=json.dumps(event.submission_ids),
-                disputed=event.disputed,
-                accepted_at=event.accepted_at,
-            )
-        )
+        record_publication(session, Publication(accepted=event))
         await apply_tally(session, event, event.accepted_at)
     await session.commit()

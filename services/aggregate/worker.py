@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from schemas.events import ResultsUpdated, TallyAccepted
 from services.aggregate.rollup import apply_tally
@@ -25,20 +25,24 @@ class AggregateDependencies:
 
 
 async def aggregate_tally(event: TallyAccepted, deps: AggregateDependencies) -> None:
-    now = datetime.now(UTC)
     async with deps.sessions() as session:
-        await append_tally_version(session, event, now)
-        application = await apply_tally(session, event, now)
-        if application.moved:
-            add_to_outbox(
-                session,
-                ResultsUpdated(
-                    contest=event.contest,
-                    tps=event.tps,
-                    version=event.version,
-                    region_codes=application.region_codes,
-                    updated_at=now,
-                ),
-            )
+        await record_tally(session, event, datetime.now(UTC))
         await session.commit()
     deps.relay.wake()
+
+
+async def record_tally(session: AsyncSession, event: TallyAccepted, now: datetime) -> None:
+    """Log the version, apply it, and announce it if it moved the totals; the caller commits."""
+    await append_tally_version(session, event, now)
+    application = await apply_tally(session, event, now)
+    if application.moved:
+        add_to_outbox(
+            session,
+            ResultsUpdated(
+                contest=event.contest,
+                tps=event.tps,
+                version=event.version,
+                region_codes=application.region_codes,
+                updated_at=now,
+            ),
+        )

@@ -63,7 +63,9 @@ def plan_publication(
             soft = _soft(verdict) + [f for f in _soft(other.verdict) if f not in _soft(verdict)]
             readable = [
                 (submission_id, photo)
-                for submission_id, photo, judged in zip(both, photos, (other.verdict, verdict))
+                for submission_id, photo, judged in zip(
+                    both, photos, (other.verdict, verdict), strict=True
+                )
                 if judged.outcome != "reject"
             ]  # an unreadable photo is no evidence of the published numbers
             return Publication(
