@@ -9,8 +9,12 @@ crops. Only training-side hands are used to fit and to calibrate; the held-out w
 read once, at the end, for the report.
 
     python -m simulation.train_digits [--photos N] [--seed S] [--out PATH] [--test-photos N]
+                                      [--workers N]
 
-The same arguments give the same weights (every random draw is seeded).
+The networks are fitted with PyTorch on the CPU, which the project does not install (the reader
+runs the exported weights with numpy): `.venv/bin/pip install torch==2.13.0` first. The same
+arguments give the same weights (every random draw is seeded, torch runs deterministically on
+one thread).
 """
 
 from __future__ import annotations
@@ -26,11 +30,12 @@ from dataclasses import dataclass
 from functools import cache
 from multiprocessing import Pool
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 from scipy.optimize import minimize_scalar
-from sklearn.neural_network import MLPClassifier
 
 from schemas.form_layout import FormLayout, load_form_layout
 from services.ocr.boxes import (
@@ -43,14 +48,17 @@ from services.ocr.boxes import (
 )
 from services.ocr.decode import decode_sized
 from services.ocr.digits import (
+    CELL_PX,
     CLASSES,
+    DIRECTION_BINS,
+    INK_SCALE,
     MODEL_PATH,
-    Network,
+    ConvNet,
     averaged_probabilities,
-    features,
+    deskewed,
     load_classifier,
     save_classifier,
-    softmax,
+    stroke_directions,
 )
 from services.ocr.fields import BLANK
 from services.ocr.page import MarkerFinder, PageGeometry, PageNotFound
@@ -74,13 +82,36 @@ from simulation.writers import (
     TRAINING_WRITERS,
 )
 
+if TYPE_CHECKING:
+    import torch
+
 DEFAULT_PHOTOS = 1500
 DEFAULT_TEST_PHOTOS = 300
 DEFAULT_SEED = 1
 WORKERS = 2
-HIDDEN_LAYERS = (256, 128)
+"""Processes simulating and cutting photos."""
+TORCH_REQUIREMENT = "torch==2.13.0"
+TORCH_THREADS = 1
+"""Threads torch fits with: one, so that the sums run in the same order on every machine."""
 NETWORKS = 2
 """Networks fitted on the same data from different random starts, and averaged."""
+CONV_CHANNELS = (16, 32, 64)
+DENSE_UNITS = 128
+DROPOUT = 0.25
+EPOCHS = 6
+BATCH_SIZE = 128
+LEARNING_RATE = 3e-3
+WEIGHT_DECAY = 1e-4
+AUGMENT_KEPT = 0.2
+"""The share of each batch fed as it is; the rest is distorted afresh every epoch by:"""
+AUGMENT_TURN = math.radians(6)
+AUGMENT_SHEAR = 0.12
+AUGMENT_STRETCH = 0.08
+AUGMENT_SHIFT_PX = 1.0
+AUGMENT_BEND_PX = 0.8
+AUGMENT_THICKER = 0.15
+AUGMENT_THINNER = 0.15
+AUGMENT_GAMMA = 0.25
 VALIDATION_SHARE = 0.15
 """Of the training photos, the share kept out of fitting to fit the temperature and measure
 calibration (the same hands, other photos)."""
@@ -274,6 +305,7 @@ def photo_crops(
     *,
     fresh_habits_share: float = 0.0,
     megapixels: Sequence[float] | None = None,
+    workers: int = WORKERS,
 ) -> tuple[Crops, np.ndarray]:
     """Crops of `count` simulated photos (TPS and writer drawn from `seed`; the size of each
     photo drawn in 2-12 MP, or cycled through `megapixels`), and each photo's megapixels.
@@ -293,7 +325,7 @@ def photo_crops(
                 megapixels=megapixels[index % len(megapixels)] if megapixels else None,
             )
         )
-    with Pool(WORKERS) as pool:
+    with Pool(workers) as pool:
         results = list(pool.imap(_cut_photo, jobs, chunksize=PHOTOS_PER_FORM))
     parts, sizes = [], []
     for index, result in enumerate(results):
@@ -508,42 +540,181 @@ def distorted_copies(crops: Crops, copies: int, rng: np.random.Generator) -> Cro
     )
 
 
-# --- the network and its calibration ----------------------------------------------------------
+# --- the networks -----------------------------------------------------------------------------
 
 
-def fit_network(inputs: np.ndarray, labels: np.ndarray, seed: int) -> MLPClassifier:
-    network = MLPClassifier(
-        hidden_layer_sizes=HIDDEN_LAYERS,
-        solver="adam",
-        alpha=1e-4,
-        batch_size=256,
-        learning_rate_init=1e-3,
-        max_iter=60,
-        early_stopping=True,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        random_state=seed,
+def require_torch() -> ModuleType:
+    """PyTorch, which only training needs (the reader runs the exported weights with numpy)."""
+    try:
+        import torch
+    except ImportError as missing:
+        raise SystemExit(
+            "training the digit classifier needs PyTorch, which the project does not install: "
+            f"run `.venv/bin/pip install {TORCH_REQUIREMENT}` first"
+        ) from missing
+    return torch
+
+
+def build_network(seed: int) -> torch.nn.ModuleDict:
+    """A fresh network with weights drawn from `seed`: 3x3 convolutions with batch norm, each
+    followed by 2x2 max-pooling and ReLU (`features`), then the dense layers (`head`), whose
+    input is the flattened feature maps, the stroke directions and the scaled ink fraction.
+    `network_logits` runs it; `numpy_network` exports it to the reader's `ConvNet`."""
+    torch = require_torch()
+    nn = torch.nn
+    torch.manual_seed(seed)
+    blocks, channels, side = [], 1, GLYPH_SIZE
+    for outputs in CONV_CHANNELS:
+        blocks += [
+            nn.Conv2d(channels, outputs, 3, padding=1, bias=False),
+            nn.BatchNorm2d(outputs),
+            nn.MaxPool2d(2),
+            nn.ReLU(),
+        ]
+        channels, side = outputs, side // 2
+    return nn.ModuleDict(
+        {
+            "features": nn.Sequential(*blocks, nn.Flatten()),
+            "head": nn.Sequential(
+                nn.Linear(channels * side * side + _direction_features() + 1, DENSE_UNITS),
+                nn.ReLU(),
+                nn.Dropout(DROPOUT),
+                nn.Linear(DENSE_UNITS, CLASSES),
+            ),
+        }
     )
-    return network.fit(inputs, labels)
 
 
-def numpy_network(fitted: MLPClassifier) -> Network:
-    """The fitted layers as float32 arrays for the numpy classifier."""
-    if list(fitted.classes_) != list(range(CLASSES)):
-        raise ValueError(f"training saw classes {fitted.classes_}, not all of 0..{CLASSES - 1}")
-    return Network(
-        weights=tuple(w.astype(np.float32) for w in fitted.coefs_),
-        biases=tuple(b.astype(np.float32) for b in fitted.intercepts_),
+def network_logits(
+    network: torch.nn.ModuleDict, upright: torch.Tensor, ink_fraction: torch.Tensor
+) -> torch.Tensor:
+    """(boxes, 28, 28) deskewed glyphs and (boxes,) ink fractions -> (boxes, 11) logits."""
+    torch = require_torch()
+    maps = network["features"](upright[:, None])
+    directions = torch_stroke_directions(upright)
+    return network["head"](torch.cat([maps, directions, ink_fraction[:, None] * INK_SCALE], dim=1))
+
+
+def torch_stroke_directions(glyphs: torch.Tensor) -> torch.Tensor:
+    """`services.ocr.digits.stroke_directions` in torch: (boxes, 28, 28) -> (boxes, 392)."""
+    torch = require_torch()
+    padded = torch.nn.functional.pad(glyphs, (1, 1, 1, 1))
+    gx = padded[:, 1:-1, 2:] - padded[:, 1:-1, :-2]
+    gy = padded[:, 2:, 1:-1] - padded[:, :-2, 1:-1]
+    position = (torch.atan2(gy, gx) + math.pi) / (2 * math.pi) * DIRECTION_BINS
+    distance = (position[:, None] - torch.arange(DIRECTION_BINS).view(1, -1, 1, 1)).abs()
+    distance = torch.minimum(distance, DIRECTION_BINS - distance)
+    votes = torch.hypot(gx, gy)[:, None] * (1 - distance).clamp(min=0)
+    flat = (torch.nn.functional.avg_pool2d(votes, CELL_PX) * CELL_PX**2).flatten(1)
+    return 8 * flat / (flat.norm(dim=1, keepdim=True) + 1e-3)
+
+
+def _direction_features() -> int:
+    return DIRECTION_BINS * (GLYPH_SIZE // CELL_PX) ** 2
+
+
+def numpy_network(network: torch.nn.ModuleDict) -> ConvNet:
+    """The network's layers as float32 arrays for the numpy classifier, each batch norm (at its
+    running statistics) folded into the convolution before it."""
+    nn = require_torch().nn
+    layers = list(network["features"])
+    convolutions = [layer for layer in layers if isinstance(layer, nn.Conv2d)]
+    norms = [layers[layers.index(conv) + 1] for conv in convolutions]
+    kernels, kernel_biases = [], []
+    for conv, norm in zip(convolutions, norms, strict=True):
+        scale = norm.weight / (norm.running_var + norm.eps).sqrt()
+        kernels.append(_array((conv.weight * scale[:, None, None, None]).permute(2, 3, 1, 0)))
+        kernel_biases.append(_array(norm.bias - norm.running_mean * scale))
+    dense = [layer for layer in network["head"] if isinstance(layer, nn.Linear)]
+    return ConvNet(
+        kernels=tuple(kernels),
+        kernel_biases=tuple(kernel_biases),
+        weights=tuple(_array(layer.weight.T) for layer in dense),
+        biases=tuple(_array(layer.bias) for layer in dense),
     )
 
 
-def check_numpy_inference(fitted: MLPClassifier, network: Network, inputs: np.ndarray) -> float:
-    """The largest difference between numpy's and sklearn's probabilities on `inputs`; an
-    AssertionError above 1e-5."""
-    difference = float(np.abs(softmax(network.logits(inputs)) - fitted.predict_proba(inputs)).max())
-    if difference > 1e-5:
-        raise AssertionError(f"numpy inference differs from sklearn's by {difference:.2e}")
-    return difference
+def _array(tensor: torch.Tensor) -> np.ndarray:
+    return np.ascontiguousarray(tensor.detach().numpy(), dtype=np.float32)
+
+
+def augmented(upright: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Each glyph of the batch, but for a share kept as it is, turned, sheared, stretched,
+    shifted and bent a little (a smooth random displacement), sometimes thickened or thinned
+    by a pixel, and its ink darkened or lightened (a gamma)."""
+    torch = require_torch()
+    functional = torch.nn.functional
+    count = len(upright)
+
+    def normal(spread: float, *shape: int) -> torch.Tensor:
+        return torch.randn(count, *shape, generator=generator) * spread
+
+    angle, shear = normal(AUGMENT_TURN), normal(AUGMENT_SHEAR)
+    stretch = torch.exp(normal(AUGMENT_STRETCH, 2))
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    affine = torch.zeros(count, 2, 3)
+    affine[:, 0, 0] = cos * stretch[:, 0]
+    affine[:, 0, 1] = (shear * cos - sin) * stretch[:, 1]
+    affine[:, 1, 0] = sin * stretch[:, 0]
+    affine[:, 1, 1] = (shear * sin + cos) * stretch[:, 1]
+    affine[:, :, 2] = normal(AUGMENT_SHIFT_PX * 2 / GLYPH_SIZE, 2)
+    images = upright[:, None]
+    grid = functional.affine_grid(affine, list(images.shape), align_corners=False)
+    bend = functional.interpolate(
+        normal(AUGMENT_BEND_PX * 2 / GLYPH_SIZE, 2, 4, 4),
+        size=(GLYPH_SIZE, GLYPH_SIZE),
+        mode="bicubic",
+        align_corners=False,
+    )
+    moved = functional.grid_sample(
+        images, grid + bend.permute(0, 2, 3, 1), padding_mode="zeros", align_corners=False
+    )
+    pen = torch.rand(count, generator=generator)[:, None, None, None]
+    thicker = functional.max_pool2d(functional.pad(moved, (0, 1, 0, 1)), 2, stride=1)
+    thinner = -functional.max_pool2d(functional.pad(-moved, (0, 1, 0, 1)), 2, stride=1)
+    moved = torch.where(pen < AUGMENT_THICKER, thicker, moved)
+    moved = torch.where(
+        (pen >= AUGMENT_THICKER) & (pen < AUGMENT_THICKER + AUGMENT_THINNER), thinner, moved
+    )
+    gamma = torch.exp(normal(AUGMENT_GAMMA, 1, 1, 1))
+    moved = moved.clamp(0, 1) ** gamma
+    kept = torch.rand(count, generator=generator)[:, None, None, None] < AUGMENT_KEPT
+    return torch.where(kept, images, moved)[:, 0]
+
+
+def fit_network(
+    upright: np.ndarray, ink_fraction: np.ndarray, labels: np.ndarray, seed: int
+) -> ConvNet:
+    """Fit one network from `seed` (its start, the order of the batches and the augmentation)
+    with AdamW and a one-cycle learning rate, and export it to numpy."""
+    torch = require_torch()
+    torch.set_num_threads(TORCH_THREADS)
+    torch.use_deterministic_algorithms(True)
+    network = build_network(seed)
+    generator = torch.Generator().manual_seed(seed)
+    glyphs = torch.from_numpy(upright)
+    ink = torch.from_numpy(ink_fraction.astype(np.float32))
+    targets = torch.from_numpy(labels)
+    batches = math.ceil(len(targets) / BATCH_SIZE)
+    optimiser = torch.optim.AdamW(network.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=LEARNING_RATE, total_steps=EPOCHS * batches
+    )
+    network.train()
+    for _ in range(EPOCHS):
+        order = torch.randperm(len(targets), generator=generator)
+        for batch in order.split(BATCH_SIZE):
+            logits = network_logits(network, augmented(glyphs[batch], generator), ink[batch])
+            loss = torch.nn.functional.cross_entropy(logits, targets[batch])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+    network.eval()
+    return numpy_network(network)
+
+
+# --- calibration ------------------------------------------------------------------------------
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
@@ -684,10 +855,14 @@ def held_out_report(
     )
 
 
-def training_data(photos: int, seed: int, layout: FormLayout) -> tuple[Crops, Crops]:
+def training_data(
+    photos: int, seed: int, layout: FormLayout, workers: int = WORKERS
+) -> tuple[Crops, Crops]:
     """(crops to fit on, crops of other photos by the same hands to calibrate on)."""
     rng = np.random.default_rng(seed)
-    crops, _ = photo_crops(photos, seed, training_hands(), fresh_habits_share=FRESH_HABITS_SHARE)
+    crops, _ = photo_crops(
+        photos, seed, training_hands(), fresh_habits_share=FRESH_HABITS_SHARE, workers=workers
+    )
     validation_photos = crops.photo >= photos * (1 - VALIDATION_SHARE)
     fitting = crops.subset(~validation_photos)
     extra = [
@@ -700,14 +875,37 @@ def training_data(photos: int, seed: int, layout: FormLayout) -> tuple[Crops, Cr
     return Crops.joined([fitting, *extra]), crops.subset(validation_photos)
 
 
-def read_held_out_writers(path: Path, photos: int, seed: int, layout: FormLayout) -> HeldOutReport:
+def read_held_out_writers(
+    path: Path, photos: int, seed: int, layout: FormLayout, workers: int = WORKERS
+) -> HeldOutReport:
     """Simulate `photos` photos by the held-out writers, at sizes from 2 to 12 MP, and read
     their boxes with the saved classifier."""
     load_classifier.cache_clear()
     classifier = load_classifier(path)
-    test, megapixels = photo_crops(photos, seed, HELD_OUT_WRITERS, megapixels=TEST_MEGAPIXELS)
+    test, megapixels = photo_crops(
+        photos, seed, HELD_OUT_WRITERS, megapixels=TEST_MEGAPIXELS, workers=workers
+    )
     probabilities = classifier.probabilities(test.glyphs, test.ink_fraction)
     return held_out_report(probabilities, test, megapixels, layout)
+
+
+def fit_classifier(data: Crops, validation: Crops, seed: int) -> tuple[list[ConvNet], Calibration]:
+    """Fit the networks on `data` (from seeds `seed`, `seed` + 1, ...) and their temperature
+    on `validation`."""
+    upright = deskewed(data.glyphs)
+    networks = [
+        fit_network(upright, data.ink_fraction, data.labels, seed + member)
+        for member in range(NETWORKS)
+    ]
+    validation_upright = deskewed(validation.glyphs)
+    directions = stroke_directions(validation_upright)
+    logits = np.stack(
+        [
+            network.logits(validation_upright, directions, validation.ink_fraction)
+            for network in networks
+        ]
+    )
+    return networks, calibrate(logits, validation.labels)
 
 
 def train(
@@ -715,25 +913,19 @@ def train(
     seed: int = DEFAULT_SEED,
     out: Path = MODEL_PATH,
     test_photos: int = DEFAULT_TEST_PHOTOS,
+    workers: int = WORKERS,
 ) -> TrainingRun:
     """Make the data, fit and calibrate the networks, save them to `out`, and (when
     `test_photos` > 0) read that many photos by the held-out writers with it."""
     started = time.perf_counter()
     layout = load_form_layout()
-    data, validation = training_data(photos, seed, layout)
-    inputs = features(data.glyphs, data.ink_fraction)
-    validation_inputs = features(validation.glyphs, validation.ink_fraction)
-    networks = []
-    for member in range(NETWORKS):
-        fitted = fit_network(inputs, data.labels, seed + member)
-        networks.append(numpy_network(fitted))
-        check_numpy_inference(fitted, networks[-1], validation_inputs)
-    logits = np.stack([network.logits(validation_inputs) for network in networks])
-    calibration = calibrate(logits, validation.labels)
+    require_torch()
+    data, validation = training_data(photos, seed, layout, workers)
+    networks, calibration = fit_classifier(data, validation, seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     save_classifier(out, networks, calibration.temperature)
     held_out = (
-        read_held_out_writers(out, test_photos, seed + TEST_SEED_OFFSET, layout)
+        read_held_out_writers(out, test_photos, seed + TEST_SEED_OFFSET, layout, workers)
         if test_photos > 0
         else None
     )
@@ -805,8 +997,13 @@ def main(argv: Sequence[str] | None = None) -> TrainingRun:
         default=DEFAULT_TEST_PHOTOS,
         help="photos by held-out writers to report on (0: none)",
     )
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help="processes simulating the photos"
+    )
     arguments = parser.parse_args(argv)
-    run = train(arguments.photos, arguments.seed, arguments.out, arguments.test_photos)
+    run = train(
+        arguments.photos, arguments.seed, arguments.out, arguments.test_photos, arguments.workers
+    )
     print(describe(run))
     return run
 

@@ -1,16 +1,19 @@
-"""The handwritten-digit classifier: two small MLPs averaged, run with numpy alone.
+"""The handwritten-digit classifier: a few small convolutional networks averaged, run with
+numpy alone.
 
-Its weights (`model/digits-v1.npz`, made by `rekap train digits`, see `simulation.train_digits`)
-hold the networks' layers and a softmax temperature fitted on crops kept out of training, so
-the probabilities it returns are calibrated: of the boxes read with p = 0.99, about 99 in 100
-are right. Classes are the digits 0-9 and 10 = blank. The two networks differ only in their
-random start; averaging them makes the confident answers steadier, since a wrong answer given
-with near certainty by one is seldom given so by both.
+Its weights (`model/digits-v2.npz`, made by `python -m simulation.train_digits`) hold the
+networks' layers (batch normalisation already folded into the convolutions) and a softmax
+temperature fitted on crops kept out of training, so the probabilities it returns are
+calibrated: of the boxes read with p = 0.99, about 99 in 100 are right. Classes are the digits
+0-9 and 10 = blank. The networks differ only in their random start and the order they saw the
+data; averaging them makes the confident answers steadier, since a wrong answer given with near
+certainty by one is seldom given so by all.
 
-The input is the glyph with its slant taken out (shear by its second moments, as writers lean
-their digits by different amounts), described twice: by its pixels at half resolution and by
-a histogram of stroke directions per 4x4-pixel cell (robust to stroke width and small shifts),
-plus the share of the box that is ink.
+Each network sees the glyph with its slant taken out (shear by its second moments, as writers
+lean their digits by different amounts): 3x3 convolutions, each followed by 2x2 max-pooling
+and ReLU, then dense layers. Two more descriptions of the glyph join the first dense layer: a
+histogram of its stroke directions per 4x4-pixel cell (robust to stroke width and small
+shifts) and the share of the box that is ink.
 """
 
 from __future__ import annotations
@@ -23,27 +26,46 @@ from pathlib import Path
 
 import numpy as np
 
-MODEL_PATH = Path(__file__).with_name("model") / "digits-v1.npz"
+MODEL_PATH = Path(__file__).with_name("model") / "digits-v2.npz"
 CLASSES = 11
-DIRECTION_BINS = 8
-CELL_PX = 4
 MAX_DESKEW = 0.8
 """The largest shear taken out of a glyph (horizontal pixels per pixel of height)."""
+INK_SCALE = 10.0
+"""The ink fraction is multiplied by this before it joins the dense layers (to about 0..1)."""
+DIRECTION_BINS = 8
+CELL_PX = 4
 
 
 class ModelMissing(FileNotFoundError):
-    """The classifier's weights are not there: run `rekap train digits`."""
+    """The classifier's weights are not there: run `python -m simulation.train_digits`."""
 
 
 @dataclass(frozen=True)
-class Network:
-    """One MLP: ReLU between layers, nothing after the last."""
+class ConvNet:
+    """Convolutions as (3, 3, in, out) kernels with their biases, zero-padded to keep the size,
+    each followed by 2x2 max-pooling (odd sizes rounded down) and ReLU; then dense layers as
+    (in, out) weights with biases, ReLU between them, nothing after the last. The flattened
+    feature maps (channel, row, column order), the glyph's stroke directions and its scaled
+    ink fraction enter the first."""
 
+    kernels: tuple[np.ndarray, ...]
+    kernel_biases: tuple[np.ndarray, ...]
     weights: tuple[np.ndarray, ...]
     biases: tuple[np.ndarray, ...]
 
-    def logits(self, inputs: np.ndarray) -> np.ndarray:
-        activation = inputs.astype(np.float32)
+    def logits(
+        self, upright: np.ndarray, directions: np.ndarray, ink_fraction: np.ndarray
+    ) -> np.ndarray:
+        """(boxes, 28, 28) deskewed glyphs, their `stroke_directions` and ink fractions ->
+        (boxes, 11) logits."""
+        activation = upright.astype(np.float32)[..., None]
+        for kernel, bias in zip(self.kernels, self.kernel_biases, strict=True):
+            # The bias is added after pooling: the same, on a quarter of the pixels.
+            activation = np.maximum(max_pooled(convolved(activation, kernel)) + bias, 0)
+        count = len(activation)
+        ink = np.asarray(ink_fraction, dtype=np.float32).reshape(count, 1) * INK_SCALE
+        maps = activation.transpose(0, 3, 1, 2).reshape(count, -1)
+        activation = np.hstack([maps, directions, ink])
         for layer, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
             activation = activation @ weight + bias
             if layer < len(self.weights) - 1:
@@ -51,16 +73,43 @@ class Network:
         return activation
 
 
+def convolved(images: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """(count, height, width, in) images and a (k, k, in, out) kernel -> (count, height, width,
+    out): a zero-padded convolution (as cross-correlation), by one matrix product over every
+    pixel's k x k neighbourhood."""
+    size, _, channels, outputs = kernel.shape
+    count, height, width, _ = images.shape
+    reach = size // 2
+    padded = np.pad(images, ((0, 0), (reach, reach), (reach, reach), (0, 0)))
+    neighbourhoods = np.concatenate(
+        [padded[:, dy : dy + height, dx : dx + width] for dy in range(size) for dx in range(size)],
+        axis=3,
+    )
+    flat = neighbourhoods.reshape(-1, size * size * channels) @ kernel.reshape(-1, outputs)
+    return flat.reshape(count, height, width, outputs)
+
+
+def max_pooled(images: np.ndarray) -> np.ndarray:
+    """2x2 max-pooling of (count, height, width, channels); an odd last row or column dropped."""
+    _, height, width, _ = images.shape
+    even = images[:, : height // 2 * 2, : width // 2 * 2]
+    rows = np.maximum(even[:, 0::2], even[:, 1::2])
+    return np.maximum(rows[:, :, 0::2], rows[:, :, 1::2])
+
+
 @dataclass(frozen=True)
 class DigitClassifier:
-    networks: tuple[Network, ...]
+    networks: tuple[ConvNet, ...]
     temperature: float
     version: str
 
     def logits(self, glyphs: np.ndarray, ink_fraction: np.ndarray) -> np.ndarray:
         """(networks, boxes, 11): each network's raw outputs, before the temperature."""
-        inputs = features(glyphs, ink_fraction)
-        return np.stack([network.logits(inputs) for network in self.networks])
+        upright = deskewed(glyphs.astype(np.float32))
+        directions = stroke_directions(upright)
+        return np.stack(
+            [network.logits(upright, directions, ink_fraction) for network in self.networks]
+        )
 
     def probabilities(self, glyphs: np.ndarray, ink_fraction: np.ndarray) -> np.ndarray:
         """(boxes, 28, 28) glyphs and their ink fractions -> (boxes, 11) probabilities."""
@@ -77,16 +126,6 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=1, keepdims=True)
-
-
-def features(glyphs: np.ndarray, ink_fraction: np.ndarray) -> np.ndarray:
-    """The classifier's input: the deskewed glyph's pixels (2x2 averaged), its stroke directions
-    per cell, and how much of the box is ink."""
-    upright = deskewed(glyphs.astype(np.float32))
-    count, height, width = upright.shape
-    pixels = upright.reshape(count, height // 2, 2, width // 2, 2).mean(axis=(2, 4))
-    ink = (np.asarray(ink_fraction, dtype=np.float32).reshape(-1, 1) * 10).astype(np.float32)
-    return np.hstack([pixels.reshape(count, -1), stroke_directions(upright), ink])
 
 
 def deskewed(glyphs: np.ndarray) -> np.ndarray:
@@ -118,7 +157,7 @@ def stroke_directions(glyphs: np.ndarray) -> np.ndarray:
     """A histogram of gradient directions (8 signed bins, votes split between the two nearest)
     weighted by gradient strength, per 4x4-pixel cell, scaled to a fixed length per glyph."""
     count, height, width = glyphs.shape
-    padded = np.pad(glyphs, ((0, 0), (1, 1), (1, 1)))
+    padded = np.pad(glyphs.astype(np.float32), ((0, 0), (1, 1), (1, 1)))
     gx = padded[:, 1:-1, 2:] - padded[:, 1:-1, :-2]
     gy = padded[:, 2:, 1:-1] - padded[:, :-2, 1:-1]
     strength = np.hypot(gx, gy)
@@ -135,32 +174,41 @@ def stroke_directions(glyphs: np.ndarray) -> np.ndarray:
     return (8.0 * flat / (np.linalg.norm(flat, axis=1, keepdims=True) + 1e-3)).astype(np.float32)
 
 
-def save_classifier(path: Path, networks: Sequence[Network], temperature: float) -> None:
+def save_classifier(path: Path, networks: Sequence[ConvNet], temperature: float) -> None:
     arrays = {}
     for member, network in enumerate(networks):
+        for layer, (kernel, bias) in enumerate(
+            zip(network.kernels, network.kernel_biases, strict=True)
+        ):
+            arrays[f"n{member}_conv{layer}_kernel"] = kernel.astype(np.float32)
+            arrays[f"n{member}_conv{layer}_bias"] = bias.astype(np.float32)
         for layer, (weight, bias) in enumerate(zip(network.weights, network.biases, strict=True)):
-            arrays[f"n{member}_w{layer}"] = weight.astype(np.float32)
-            arrays[f"n{member}_b{layer}"] = bias.astype(np.float32)
+            arrays[f"n{member}_dense{layer}_weight"] = weight.astype(np.float32)
+            arrays[f"n{member}_dense{layer}_bias"] = bias.astype(np.float32)
     np.savez_compressed(path, temperature=np.float32(temperature), **arrays)
 
 
 @cache
 def load_classifier(path: Path = MODEL_PATH) -> DigitClassifier:
     if not path.exists():
-        raise ModelMissing(f"{path} is missing; run `rekap train digits`")
+        raise ModelMissing(f"{path} is missing; run `python -m simulation.train_digits`")
     data = np.load(path)
+
+    def layers(member: int, kind: str, part: str) -> tuple[np.ndarray, ...]:
+        count = sum(1 for key in data.files if key.startswith(f"n{member}_{kind}"))
+        return tuple(data[f"n{member}_{kind}{layer}_{part}"] for layer in range(count // 2))
+
     members = sorted({int(key[1:].split("_")[0]) for key in data.files if key.startswith("n")})
-    networks = []
-    for member in members:
-        layers = sum(1 for key in data.files if key.startswith(f"n{member}_w"))
-        networks.append(
-            Network(
-                weights=tuple(data[f"n{member}_w{layer}"] for layer in range(layers)),
-                biases=tuple(data[f"n{member}_b{layer}"] for layer in range(layers)),
-            )
-        )
     return DigitClassifier(
-        networks=tuple(networks),
+        networks=tuple(
+            ConvNet(
+                kernels=layers(member, "conv", "kernel"),
+                kernel_biases=layers(member, "conv", "bias"),
+                weights=layers(member, "dense", "weight"),
+                biases=layers(member, "dense", "bias"),
+            )
+            for member in members
+        ),
         temperature=float(data["temperature"]),
         version=hashlib.sha256(path.read_bytes()).hexdigest()[:12],
     )

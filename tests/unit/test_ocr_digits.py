@@ -1,17 +1,23 @@
-"""The committed digit classifier: it loads, its numpy inference is well formed, and it reads
-boxes cut by the reader from photos of writers it was never trained on."""
+"""The committed digit classifier: it loads, its numpy inference is well formed (and equals
+PyTorch's where PyTorch is installed), and it reads boxes cut by the reader from photos of
+writers it was never trained on."""
 
+import cv2
 import numpy as np
 import pytest
 
 from schemas.form_layout import load_form_layout
-from services.ocr.boxes import cut_digit_boxes
+from services.ocr.boxes import GLYPH_SIZE, clean_glyph, cut_digit_boxes
 from services.ocr.digits import (
+    CELL_PX,
     CLASSES,
+    DIRECTION_BINS,
     MODEL_PATH,
+    convolved,
     deskewed,
-    features,
     load_classifier,
+    max_pooled,
+    stroke_directions,
 )
 from services.ocr.fields import BLANK
 from services.ocr.page import MarkerFinder
@@ -47,15 +53,28 @@ def held_out_boxes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.concatenate(glyphs), np.concatenate(ink), np.array(labels)
 
 
+def printed_digit(digit: int) -> tuple[np.ndarray, float]:
+    """A digit drawn with OpenCV's plain stroke font (a hand no training set uses) into a box
+    interior as the reader cuts it, and cleaned like one: (glyph, ink fraction)."""
+    interior = np.zeros((59, 32), dtype=np.uint8)
+    cv2.putText(interior, str(digit), (2, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 255, 4)
+    return clean_glyph(cv2.GaussianBlur(interior.astype(np.float32) / 255, (0, 0), 0.7))
+
+
 def test_the_committed_model_loads_and_is_small():
     classifier = load_classifier()
     assert MODEL_PATH.stat().st_size < 2_000_000
     assert classifier.temperature > 0
     assert len(classifier.version) == 12
-    inputs = features(np.zeros((1, 28, 28)), np.zeros(1)).shape[1]
     assert len(classifier.networks) >= 1
     for network in classifier.networks:
-        assert network.weights[0].shape[0] == inputs
+        channels, side = 1, GLYPH_SIZE
+        for kernel, bias in zip(network.kernels, network.kernel_biases, strict=True):
+            assert kernel.shape[:3] == (3, 3, channels)
+            channels, side = kernel.shape[3], side // 2
+            assert bias.shape == (channels,)
+        directions = DIRECTION_BINS * (GLYPH_SIZE // CELL_PX) ** 2
+        assert network.weights[0].shape[0] == channels * side * side + directions + 1
         assert network.weights[-1].shape[1] == CLASSES
         for weight, bias in zip(network.weights, network.biases, strict=True):
             assert bias.shape == (weight.shape[1],)
@@ -70,10 +89,69 @@ def test_probabilities_are_normalised_rows_of_eleven_classes():
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
 
 
+def test_a_box_reads_the_same_alone_as_in_a_batch():
+    rng = np.random.default_rng(1)
+    glyphs = rng.random((5, 28, 28)).astype(np.float32)
+    ink = rng.random(5)
+    classifier = load_classifier()
+    together = classifier.probabilities(glyphs, ink)
+    alone = np.vstack(
+        [classifier.probabilities(glyphs[i : i + 1], ink[i : i + 1]) for i in range(5)]
+    )
+    np.testing.assert_allclose(together, alone, atol=1e-6)
+    np.testing.assert_array_equal(together, classifier.probabilities(glyphs, ink))
+
+
 def test_an_empty_box_is_blank():
     probabilities = load_classifier().probabilities(np.zeros((1, 28, 28)), np.zeros(1))
     assert probabilities.argmax() == BLANK
     assert probabilities[0, BLANK] > 0.99
+
+
+def test_plainly_printed_digits_are_read():
+    glyphs, ink = zip(*(printed_digit(digit) for digit in range(10)), strict=True)
+    probabilities = load_classifier().probabilities(np.stack(glyphs), np.array(ink))
+    assert probabilities.argmax(axis=1).tolist() == list(range(10))
+
+
+def test_convolution_and_pooling_match_their_definitions():
+    rng = np.random.default_rng(2)
+    images = rng.normal(size=(2, 5, 7, 3)).astype(np.float32)
+    kernel = rng.normal(size=(3, 3, 3, 4)).astype(np.float32)
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    expected = np.zeros((2, 5, 7, 4), dtype=np.float32)
+    for row in range(5):
+        for col in range(7):
+            window = padded[:, row : row + 3, col : col + 3]
+            expected[:, row, col] = np.einsum("nijc,ijco->no", window, kernel)
+    np.testing.assert_allclose(convolved(images, kernel), expected, atol=1e-5)
+    pooled = max_pooled(images)
+    assert pooled.shape == (2, 2, 3, 3)
+    assert pooled[1, 1, 2, 0] == images[1, 2:4, 4:6, 0].max()
+
+
+def test_numpy_inference_equals_torch():
+    torch = pytest.importorskip("torch")
+    from simulation.train_digits import build_network, network_logits, numpy_network
+
+    network = build_network(seed=3)
+    generator = torch.Generator().manual_seed(3)
+    for module in network.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            size = module.num_features
+            module.running_mean.copy_(torch.randn(size, generator=generator))
+            module.running_var.copy_(torch.rand(size, generator=generator) + 0.5)
+            module.weight.data.copy_(torch.randn(size, generator=generator))
+            module.bias.data.copy_(torch.randn(size, generator=generator))
+    network.eval()
+    upright = torch.rand(9, 28, 28, generator=generator)
+    ink = torch.rand(9, generator=generator) * 0.2
+    with torch.no_grad():
+        expected = network_logits(network, upright, ink).numpy()
+    actual = numpy_network(network).logits(
+        upright.numpy(), stroke_directions(upright.numpy()), ink.numpy()
+    )
+    np.testing.assert_allclose(actual, expected, atol=1e-4, rtol=1e-4)
 
 
 def test_deskewing_stands_a_leaning_stroke_upright():
