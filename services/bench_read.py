@@ -38,6 +38,9 @@ class Score:
     fields_right: int = 0
     fields_right_after_rules: int = 0
     boxes_right_after_rules: int = 0
+    digits: int = 0
+    digits_right: int = 0
+    digits_right_after_rules: int = 0
     clean: int = 0
     clean_accepted: int = 0
     silent_errors: int = 0
@@ -101,16 +104,21 @@ def _count(score: Score, written: str, value: int | None, *, after_rules: bool) 
     leading blank and a leading 0 spell the same number, so they count as the same."""
     shown = "" if value is None else str(value)
     shown = shown.rjust(len(written)) if len(shown) <= len(written) else shown[-len(written) :]
-    right = sum(
+    matches = [
         (a.strip() or "0") == (b.strip() or "0") for a, b in zip(written, shown, strict=True)
-    )
+    ]
+    right = sum(matches)
+    digits_right = sum(match for char, match in zip(written, matches, strict=True) if char != " ")
     field_right = _same(value, int(written) if written.strip() else None)
     if after_rules:
         score.boxes_right_after_rules += right
+        score.digits_right_after_rules += digits_right
         score.fields_right_after_rules += field_right
         return
     score.boxes += len(written)
     score.boxes_right += right
+    score.digits += len(written.replace(" ", ""))
+    score.digits_right += digits_right
     score.fields += 1
     score.fields_right += field_right
 
@@ -135,9 +143,11 @@ def report(label: str, score: Score) -> list[str]:
     ]
     if score.boxes:
         lines += [
-            f"digit accuracy: {score.boxes_right / score.boxes:.4%} before the rules, "
-            f"{score.boxes_right_after_rules / score.boxes:.4%} after "
-            f"({score.boxes} boxes)",
+            f"digit accuracy: {score.digits_right / score.digits:.4%} before the rules, "
+            f"{score.digits_right_after_rules / score.digits:.4%} after "
+            f"({score.digits} written digits)",
+            f"box accuracy (digit or blank): {score.boxes_right / score.boxes:.4%} before the "
+            f"rules, {score.boxes_right_after_rules / score.boxes:.4%} after ({score.boxes} boxes)",
             f"field accuracy: {score.fields_right / score.fields:.4%} before the rules, "
             f"{score.fields_right_after_rules / score.fields:.4%} after ({score.fields} fields)",
         ]

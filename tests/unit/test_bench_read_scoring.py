@@ -1,0 +1,18 @@
+from services.bench_read import Score, _count
+
+
+def test_digits_are_the_written_boxes_and_a_leading_blank_spells_a_leading_zero():
+    score = Score()
+    _count(score, " 45", 45, after_rules=False)
+    _count(score, "045", 49, after_rules=False)
+    _count(score, "   ", None, after_rules=False)
+    assert (score.boxes, score.boxes_right) == (9, 8)
+    assert (score.digits, score.digits_right) == (5, 4)
+    assert (score.fields, score.fields_right) == (3, 2)
+
+
+def test_after_the_rules_only_the_right_ones_are_counted_again():
+    score = Score()
+    _count(score, " 45", 49, after_rules=False)
+    _count(score, " 45", 45, after_rules=True)
+    assert (score.digits_right, score.digits_right_after_rules) == (1, 2)
