@@ -62,15 +62,22 @@ class MnistGlyphs:
 @dataclass(frozen=True)
 class StrokeGlyphs:
     """Synthetic pen strokes: digit skeletons whose shape variants and deformation are fixed by
-    `seed` (the hand), with a little fresh jitter for every digit written."""
+    `seed` (the hand), with a little fresh jitter for every digit written. With `allographs`,
+    the hand picks from many more ways people write each digit (open or closed 4, flagged 1,
+    looped 2, ...) and has wider ranges of proportion and slant; without, it draws from the
+    few original variants (the held-out stroke writers keep those, unchanged)."""
 
     seed: int
+    allographs: bool = False
 
     def glyph(self, digit: int, rng: random.Random) -> Glyph:
         deform = _smooth_deformation(rng, amplitude=0.025)
-        return _draw_strokes(
-            [[deform(x, y) for x, y in line] for line in _hand_skeleton(self.seed, digit)]
+        skeleton = (
+            _allograph_skeleton(self.seed, digit)
+            if self.allographs
+            else _hand_skeleton(self.seed, digit)
         )
+        return _draw_strokes([[deform(x, y) for x, y in line] for line in skeleton])
 
 
 GlyphSource = FontGlyphs | MnistGlyphs | StrokeGlyphs
@@ -189,6 +196,133 @@ def _skeleton_variants(digit: int) -> list[list[Points]]:
     return variants[digit]
 
 
+def _figure_eight(top: float, bottom: float, waist: float = 0.5) -> Points:
+    """One stroke crossing itself at the waist: the top loop `top` wide, the bottom `bottom`."""
+    points = []
+    for t in np.linspace(0.15, 2 * math.pi + 0.35, 44):
+        y = 0.5 - 0.5 * math.cos(t)
+        half = top if y < waist else bottom
+        points.append((0.5 + half * math.sin(2 * t), y))
+    return points
+
+
+def _allograph_variants(digit: int) -> list[list[Points]]:
+    """The original variants and more of the shapes people commonly give each digit, in a
+    unit box (x right, y down)."""
+    more: dict[int, list[list[Points]]] = {
+        0: [
+            [_arc(0.5, 0.5, 0.3, 0.5, -80, 300)],
+            [_arc(0.5, 0.5, 0.47, 0.48, -60, 310)],
+            [_arc(0.5, 0.5, 0.36, 0.5, -120, 250)],
+            [[(0.62, 0.02), *_arc(0.5, 0.5, 0.4, 0.49, -90, 265)]],
+        ],
+        1: [
+            [[(0.5, 0.0), (0.5, 1.0)]],
+            [[(0.35, 0.12), (0.55, 0.0), (0.53, 1.0)]],
+            [[(0.05, 0.4), (0.6, 0.0), (0.55, 1.0)]],
+            [[(0.15, 0.3), (0.45, 0.12), (0.6, 0.0), (0.58, 1.0)]],
+            [[(0.1, 0.32), (0.6, 0.0), (0.58, 1.0)], [(0.25, 1.0), (0.9, 0.98)]],
+            [[(0.3, 0.15), (0.55, 0.0), (0.52, 1.0)], [(0.3, 1.0), (0.75, 1.0)]],
+        ],
+        2: [
+            [
+                [
+                    *_arc(0.5, 0.3, 0.42, 0.3, 200, 380),
+                    (0.2, 0.85),
+                    *_arc(0.2, 0.88, 0.12, 0.1, -60, -300),
+                    (0.45, 0.95),
+                    (0.95, 0.98),
+                ]
+            ],
+            [[*_arc(0.5, 0.27, 0.4, 0.27, 190, 370), (0.62, 0.55), (0.08, 1.0), (0.95, 1.0)]],
+            [[(0.1, 0.12), (0.5, 0.0), (0.85, 0.15), (0.82, 0.38), (0.1, 1.0), (0.95, 0.96)]],
+            [
+                [
+                    *_arc(0.5, 0.28, 0.42, 0.28, 180, 390),
+                    (0.1, 0.95),
+                    (0.4, 0.9),
+                    (0.7, 1.0),
+                    (0.95, 0.94),
+                ]
+            ],
+        ],
+        3: [
+            [[(0.08, 0.02), (0.85, 0.0), (0.4, 0.4), *_arc(0.5, 0.7, 0.44, 0.3, 250, 520)]],
+            [_arc(0.5, 0.24, 0.34, 0.24, 190, 450) + _arc(0.5, 0.72, 0.44, 0.28, 270, 520)],
+            [[(0.1, 0.05), (0.85, 0.0), (0.55, 0.4), *_arc(0.5, 0.72, 0.4, 0.28, 270, 510)]],
+            [_arc(0.45, 0.26, 0.38, 0.26, 180, 430) + _arc(0.45, 0.73, 0.45, 0.27, 290, 530)],
+        ],
+        4: [
+            [[(0.55, 0.0), (0.05, 0.65), (0.72, 0.65)], [(0.55, 0.0), (0.6, 1.0)]],
+            [[(0.65, 0.0), (0.08, 0.6), (0.95, 0.6)], [(0.65, 0.0), (0.65, 1.0)]],
+            [[(0.3, 0.0), (0.1, 0.6), (0.72, 0.6)], [(0.72, 0.0), (0.72, 1.0)]],
+            [[(0.2, 0.0), (0.15, 0.55), (0.95, 0.55)], [(0.68, 0.08), (0.65, 1.0)]],
+            [[(0.3, 0.0), (0.05, 0.55), (0.9, 0.5)], [(0.65, 0.0), (0.7, 1.0)]],
+            [[(0.25, 0.0), (0.15, 0.6), (0.7, 0.6), (0.78, 0.0), (0.75, 1.0)]],
+            [[(0.6, 0.0), (0.1, 0.7), (0.9, 0.7)], [(0.7, 0.3), (0.68, 1.0)]],
+        ],
+        5: [
+            [
+                [(0.22, 0.02), (0.12, 0.5), *_arc(0.48, 0.7, 0.4, 0.3, 215, 500)],
+                [(0.2, 0.0), (0.9, 0.0)],
+            ],
+            [
+                [(0.3, 0.0), (0.2, 0.4), *_arc(0.5, 0.68, 0.45, 0.32, 235, 515)],
+                [(0.3, 0.0), (0.95, 0.05)],
+            ],
+            [[(0.9, 0.0), (0.25, 0.02), (0.2, 0.5), *_arc(0.5, 0.73, 0.38, 0.27, 240, 520)]],
+            [
+                [(0.2, 0.05), (0.15, 0.45), *_arc(0.5, 0.7, 0.4, 0.3, 220, 490)],
+                [(0.15, 0.05), (0.85, 0.0)],
+            ],
+        ],
+        6: [
+            [[(0.7, 0.0), (0.25, 0.55), *_arc(0.5, 0.72, 0.35, 0.28, 200, -150)]],
+            [
+                [
+                    (0.75, 0.0),
+                    (0.45, 0.12),
+                    (0.22, 0.35),
+                    (0.12, 0.62),
+                    *_arc(0.47, 0.76, 0.35, 0.24, 180, -175),
+                ]
+            ],
+            [[(0.7, 0.0), (0.3, 0.35), (0.15, 0.62), *_arc(0.5, 0.6, 0.4, 0.4, 180, -170)]],
+            [[(0.75, 0.0), (0.35, 0.3), (0.15, 0.7), *_arc(0.45, 0.8, 0.3, 0.2, 180, -150)]],
+            [[(0.6, 0.0), (0.22, 0.6), *_arc(0.5, 0.72, 0.32, 0.28, 190, -120)]],
+        ],
+        7: [
+            [[(0.05, 0.18), (0.05, 0.0), (0.95, 0.0), (0.4, 1.0)]],
+            [[(0.05, 0.05), (0.95, 0.0), (0.65, 0.45), (0.5, 1.0)]],
+            [[(0.05, 0.0), (0.95, 0.0), (0.55, 0.5), (0.45, 1.0)], [(0.35, 0.5), (0.85, 0.48)]],
+            [[(0.05, 0.08), (0.4, 0.0), (0.95, 0.02), (0.3, 1.0)]],
+            [[(0.1, 0.0), (0.9, 0.0), (0.55, 1.0)]],
+        ],
+        8: [
+            [_figure_eight(0.3, 0.4)],
+            [_figure_eight(0.38, 0.38)],
+            [_figure_eight(0.25, 0.42, 0.42)],
+            [_arc(0.5, 0.2, 0.26, 0.2, 0, 360), _arc(0.5, 0.7, 0.42, 0.3, -90, 270)],
+            [_arc(0.5, 0.27, 0.38, 0.27, 90, 450) + _arc(0.5, 0.76, 0.36, 0.24, -90, 270)],
+        ],
+        9: [
+            [_arc(0.5, 0.27, 0.38, 0.27, -30, -345), [(0.88, 0.05), (0.88, 1.0)]],
+            [_arc(0.5, 0.22, 0.38, 0.22, 0, 365), [(0.88, 0.22), (0.7, 1.0)]],
+            [
+                [
+                    *_arc(0.45, 0.3, 0.38, 0.3, -20, -350),
+                    (0.83, 0.1),
+                    (0.8, 0.6),
+                    *_arc(0.5, 0.62, 0.3, 0.38, 0, 140),
+                ]
+            ],
+            [_arc(0.5, 0.33, 0.4, 0.33, 0, 360), [(0.9, 0.33), (0.88, 1.0)]],
+            [[*_arc(0.5, 0.26, 0.36, 0.26, 10, 370), (0.86, 0.3), (0.6, 1.0)]],
+        ],
+    }
+    return _skeleton_variants(digit) + more[digit]
+
+
 def _smooth_deformation(
     rng: random.Random, amplitude: float
 ) -> Callable[[float, float], tuple[float, float]]:
@@ -213,6 +347,19 @@ def _hand_skeleton(seed: int, digit: int) -> list[Points]:
     width = hand.uniform(0.55, 0.85)
     deform = _smooth_deformation(hand, amplitude=0.06)
     return [[deform((x - 0.5) * width + 0.5, y) for x, y in line] for line in strokes]
+
+
+@cache
+def _allograph_skeleton(seed: int, digit: int) -> list[Points]:
+    """Like `_hand_skeleton`, from the wider set of shapes, proportions and slants."""
+    hand = random.Random(f"allographs {seed} digit {digit}")
+    strokes = hand.choice(_allograph_variants(digit))
+    width = hand.uniform(0.4, 1.0) if digit != 1 else hand.uniform(0.5, 1.0)
+    lean = hand.gauss(0.0, 0.12)
+    deform = _smooth_deformation(hand, amplitude=0.07)
+    return [
+        [deform((x - 0.5) * width + 0.5 + lean * (0.5 - y), y) for x, y in line] for line in strokes
+    ]
 
 
 def _draw_strokes(strokes: list[Points]) -> Glyph:

@@ -140,7 +140,9 @@ PRINT_FONTS = (
     "DejaVuSerifCondensed-Italic.ttf",
 )
 """More plain fonts, for isolated glyphs only."""
-EXTRA_STROKE_SEEDS = tuple(range(13, 25))
+EXTRA_STROKE_SEEDS = tuple(range(13, 37))
+"""Stroke hands drawing from the wider set of digit shapes (`StrokeGlyphs.allographs`): open
+and closed 4, flagged and based 1, looped 2, figure-eight 8, open-loop 9..."""
 COPIES_PER_FONT_DIGIT = 20
 AUGMENTED_COPIES = 1
 STRAY_MARK_BLANKS = 8000
@@ -214,7 +216,7 @@ def training_hands() -> tuple[Writer, ...]:
             for name in EXTRA_FONTS
         ),
         *(
-            Writer(name=f"extra-strokes-{seed}", glyphs=StrokeGlyphs(seed))
+            Writer(name=f"extra-allographs-{seed}", glyphs=StrokeGlyphs(seed, allographs=True))
             for seed in EXTRA_STROKE_SEEDS
         ),
     )

@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from schemas.form_layout import load_form_layout
-from simulation.glyphs import FontGlyphs, MnistGlyphs, StrokeGlyphs
+from simulation.glyphs import (
+    FontGlyphs,
+    MnistGlyphs,
+    StrokeGlyphs,
+    _allograph_variants,
+    _draw_strokes,
+    _skeleton_variants,
+)
 from simulation.handwriting import Writer, box_texts, fill_form
 from simulation.render import header_for_tps, mm_to_px, render_form
 from simulation.writers import HELD_OUT_WRITERS, TRAINING_WRITERS
@@ -34,6 +41,23 @@ def test_training_and_held_out_writers_share_no_font_mnist_sample_or_stroke_seed
     assert train_seeds and held_seeds and not train_seeds & held_seeds
     names = [writer.name for writer in (*TRAINING_WRITERS, *HELD_OUT_WRITERS)]
     assert len(set(names)) == len(names)
+
+
+def test_held_out_stroke_writers_keep_the_original_shapes_and_training_has_more():
+    assert not any(source.allographs for source in sources(HELD_OUT_WRITERS, StrokeGlyphs))
+    for digit in range(10):
+        original, wider = _skeleton_variants(digit), _allograph_variants(digit)
+        assert wider[: len(original)] == original and len(wider) >= len(original) + 3
+        for strokes in wider:
+            mask = _draw_strokes(strokes).mask
+            assert mask.max() > 0.9 and 0.1 < mask.shape[1] / mask.shape[0] < 1.6, digit
+
+
+def test_an_allograph_hand_keeps_its_shapes_and_jitters_them_a_little():
+    hand = StrokeGlyphs(30, allographs=True)
+    first, second = (hand.glyph(4, random.Random(seed)).mask for seed in (1, 2))
+    assert first.shape != second.shape or not np.array_equal(first, second)
+    assert abs(first.shape[1] / first.shape[0] - second.shape[1] / second.shape[0]) < 0.15
 
 
 def test_digits_are_right_aligned_with_blank_or_zero_leading_boxes():
