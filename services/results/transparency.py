@@ -49,17 +49,23 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 NonNegative = Annotated[int, Query(ge=0)]
 
 
-# The tree of the latest signed head, by (database, size, root): a head's tree never changes,
-# and the TPS pages prove against it (building it reads every leaf: ~1 s at 500k leaves).
+# Trees of signed heads by (database, size, root): a head's tree never changes, and building
+# one reads every leaf hash (about 1 s at 500k leaves). The last few are kept: the latest
+# head's, which TPS pages and proofs mostly ask for, and the ones just before it. A size no
+# head was signed at is built for the one request.
 _head_trees: dict[tuple[str, int, str], MerkleTree] = {}
+HEAD_TREES_KEPT = 3
 
 
-async def tree_of_head(session: AsyncSession, head: SignedTreeHead) -> MerkleTree:
-    key = (str(session.bind.url), head.tree_size, head.root_hash)
+async def tree_of_size(session: AsyncSession, tree_size: int) -> MerkleTree:
+    head = await session.get(SignedTreeHead, tree_size)
+    if head is None:
+        return await log_store.tree_at(session, tree_size)
+    key = (str(session.bind.url), tree_size, head.root_hash)
     if key not in _head_trees:
-        tree = await log_store.tree_at(session, head.tree_size)
-        _head_trees.clear()
-        _head_trees[key] = tree
+        _head_trees[key] = await log_store.tree_at(session, tree_size)
+        while len(_head_trees) > HEAD_TREES_KEPT:
+            del _head_trees[next(iter(_head_trees))]
     return _head_trees[key]
 
 
@@ -84,7 +90,7 @@ async def tps_log_records(session: AsyncSession, tps_code: str) -> list[dict]:
     head = await log_store.latest_tree_head(session)
     signed_size = head.tree_size if head is not None else 0
     tree = (
-        await tree_of_head(session, head)
+        await tree_of_size(session, head.tree_size)
         if head is not None and any(entry.leaf_index < signed_size for entry in entries)
         else None
     )
@@ -179,18 +185,19 @@ async def inclusion_proof(
 ) -> dict:
     size = tree_size if tree_size is not None else await _latest_head_size(session)
     await _check_within_log(session, size)
-    found = await log_store.inclusion_proof_for(session, tps, contest, version, size)
-    if found is None:
+    entry = await log_store.logged_version(session, tps, contest, version)
+    if entry is None or entry.leaf_index >= size:
         raise HTTPException(
             404, f"version {version} of TPS {tps}, contest {contest} is not in the log of {size}"
         )
+    proof = (await tree_of_size(session, size)).inclusion_proof(entry.leaf_index)
     response.headers["Cache-Control"] = IMMUTABLE if tree_size is not None else CHANGING
     return {
-        "leaf_index": found.entry.leaf_index,
+        "leaf_index": entry.leaf_index,
         "tree_size": size,
-        "entry": found.entry.entry,
-        "leaf_hash": found.entry.leaf_hash,
-        "proof": [node.hex() for node in found.proof],
+        "entry": entry.entry,
+        "leaf_hash": entry.leaf_hash,
+        "proof": [node.hex() for node in proof],
     }
 
 
@@ -202,7 +209,7 @@ async def consistency_proof(
     if first > size:
         raise HTTPException(400, f"first ({first}) must not exceed second ({size})")
     await _check_within_log(session, size)
-    proof = await log_store.consistency_proof_between(session, first, size)
+    proof = (await tree_of_size(session, size)).consistency_proof(first)
     response.headers["Cache-Control"] = IMMUTABLE if second is not None else CHANGING
     return {"first": first, "second": size, "proof": [node.hex() for node in proof]}
 

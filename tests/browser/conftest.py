@@ -8,9 +8,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.conftest import service_missing
+
+# A busy machine (a CI runner, a training run beside the tests) answers slowly, not wrongly.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = Path(os.environ.get("REKAP_TEST_CHROMIUM", "/usr/bin/chromium"))
 PHONE = {"width": 390, "height": 844}

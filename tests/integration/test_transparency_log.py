@@ -114,11 +114,9 @@ async def test_heads_are_signed_when_the_log_grew_and_prove_it(sessions):
         await session.commit()
         heads = await log_store.all_tree_heads(session)
         leaves = await log_store.read_leaf_hashes(session, second.tree_size)
-        proof = await log_store.inclusion_proof_for(session, tally(3).tps, tally(3).contest, 1, 5)
-        too_early = await log_store.inclusion_proof_for(
-            session, tally(7).tps, tally(7).contest, 1, 5
-        )
-        consistency = await log_store.consistency_proof_between(session, 5, 9)
+        third = await log_store.logged_version(session, tally(3).tps, tally(3).contest, 1)
+        proof = (await log_store.tree_at(session, 5)).inclusion_proof(third.leaf_index)
+        consistency = (await log_store.tree_at(session, 9)).consistency_proof(5)
         latest = await log_store.latest_tree_head(session)
 
     assert [head.tree_size for head in heads] == [5, 9] and latest.tree_size == 9
@@ -127,8 +125,8 @@ async def test_heads_are_signed_when_the_log_grew_and_prove_it(sessions):
         assert is_signed_by(log_store.tree_head_of(row), key.public_key())
     assert second.root_hash == root_hash(leaves).hex()
     assert first.root_hash == root_hash(leaves[:5]).hex()
-    assert proof.entry.leaf_index == 2 and too_early is None
-    assert verify_inclusion(leaves[2], 2, 5, proof.proof, bytes.fromhex(first.root_hash))
+    assert third.leaf_index == 2
+    assert verify_inclusion(leaves[2], 2, 5, proof, bytes.fromhex(first.root_hash))
     assert verify_consistency(
         5, 9, bytes.fromhex(first.root_hash), bytes.fromhex(second.root_hash), consistency
     )

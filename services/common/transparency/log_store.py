@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -32,13 +31,6 @@ log = logging.getLogger(__name__)
 
 class LogIsBroken(RuntimeError):
     """The stored log has a gap in its leaf indices: it was edited outside Rekap."""
-
-
-@dataclass(frozen=True)
-class InclusionProof:
-    entry: LogEntry
-    tree_size: int
-    proof: list[bytes]
 
 
 async def log_size(session: AsyncSession) -> int:
@@ -164,24 +156,13 @@ async def entries_of_tps(session: AsyncSession, tps_code: str) -> list[LogEntry]
     )
 
 
-async def inclusion_proof_for(
-    session: AsyncSession, tps_code: str, contest_code: str, version: int, tree_size: int
-) -> InclusionProof | None:
-    """The proof that this tally version is in the log of `tree_size` leaves; None when it is
-    not logged, or logged after that size."""
-    entry = await session.scalar(
+async def logged_version(
+    session: AsyncSession, tps_code: str, contest_code: str, version: int
+) -> LogEntry | None:
+    return await session.scalar(
         select(LogEntry).where(
             LogEntry.tps_code == tps_code,
             LogEntry.contest_code == contest_code,
             LogEntry.version == version,
         )
     )
-    if entry is None or entry.leaf_index >= tree_size:
-        return None
-    tree = await tree_at(session, tree_size)
-    return InclusionProof(entry, tree_size, tree.inclusion_proof(entry.leaf_index))
-
-
-async def consistency_proof_between(session: AsyncSession, first: int, second: int) -> list[bytes]:
-    """The proof that the log of `first` leaves is a prefix of the log of `second` leaves."""
-    return (await tree_at(session, second)).consistency_proof(first)
