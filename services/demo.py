@@ -26,6 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
+from services.aggregate.rollup import not_yet_applied
 from services.common.database.engine import make_engine, make_sessionmaker
 from services.common.database.models import (
     AppliedTally,
@@ -150,11 +151,6 @@ async def pipeline_counts(sessions, tps_codes: list[str]) -> PipelineCounts:
 
         in_demo = Submission.tps_code.in_(tps_codes)
         published = AppliedTally.tps_code.in_(tps_codes)
-        latest = (
-            select(TallyVersion.tps_code, func.max(TallyVersion.version).label("version"))
-            .group_by(TallyVersion.tps_code)
-            .subquery()
-        )
         return PipelineCounts(
             uploaded=await count(in_demo),
             read=await session.scalar(
@@ -171,12 +167,7 @@ async def pipeline_counts(sessions, tps_codes: list[str]) -> PipelineCounts:
             unsent_events=await session.scalar(
                 select(func.count()).where(OutboxMessage.published_at.is_(None))
             ),
-            versions_not_applied=await session.scalar(
-                select(func.count())
-                .select_from(latest)
-                .outerjoin(AppliedTally, AppliedTally.tps_code == latest.c.tps_code)
-                .where(func.coalesce(AppliedTally.version, 0) < latest.c.version)
-            ),
+            versions_not_applied=len(await not_yet_applied(session)),
         )
 
 
@@ -214,8 +205,6 @@ class Demo:
         self.console.print(f"Demo state in {self.settings.var_dir} (made afresh)")
         asyncio.run(prepare_database(self.settings))
         stack = EmbeddedStack(self.settings, say=self.console.print)
-        for own_state in ("REKAP_DATABASE_URL", "REKAP_PHOTO_DIR"):  # the demo's, not yours
-            stack.env.pop(own_state, None)
         try:
             stack.start()
             summary = asyncio.run(self._election_night())

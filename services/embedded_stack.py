@@ -60,7 +60,7 @@ class EmbeddedStack:
         self.log_dir = settings.var_dir / "log"
         self.nats: EmbeddedNats | None = None
         self.children: list[Supervised] = []
-        self.env = dict(os.environ, REKAP_VAR_DIR=str(settings.var_dir))
+        self.env = children_env(settings)
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -132,6 +132,21 @@ class EmbeddedStack:
         child.restarts += 1
         child.process = self._spawn(child.service)
         child.started_at = time.monotonic()
+
+
+def children_env(settings: Settings) -> dict[str, str]:
+    """The environment of the services: this one, with the stack's own state where its
+    settings say (a database URL or photo folder not set means the one under var_dir)."""
+    env = dict(os.environ, REKAP_VAR_DIR=str(settings.var_dir))
+    for name, value in (
+        ("REKAP_DATABASE_URL", settings.database_url),
+        ("REKAP_PHOTO_DIR", settings.photo_dir),
+    ):
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = str(value)
+    return env
 
 
 async def declare_on(settings: Settings) -> None:

@@ -100,6 +100,7 @@ DENSE_UNITS = 128
 DROPOUT = 0.25
 EPOCHS = 6
 BATCH_SIZE = 128
+EXPORT_CHECK_BOXES = 512
 LEARNING_RATE = 3e-3
 WEIGHT_DECAY = 1e-4
 AUGMENT_KEPT = 0.2
@@ -636,6 +637,23 @@ def numpy_network(network: torch.nn.ModuleDict) -> ConvNet:
     )
 
 
+def checked_export(
+    network: torch.nn.ModuleDict, upright: torch.Tensor, ink_fraction: torch.Tensor
+) -> ConvNet:
+    """`numpy_network`, refused unless its numpy logits equal torch's on the given glyphs: the
+    reader must compute exactly what was trained."""
+    torch = require_torch()
+    exported = numpy_network(network)
+    with torch.no_grad():
+        expected = network_logits(network, upright, ink_fraction).numpy()
+    glyphs = upright.numpy()
+    actual = exported.logits(glyphs, stroke_directions(glyphs), ink_fraction.numpy())
+    if not np.allclose(actual, expected, atol=1e-4, rtol=1e-4):
+        worst = float(np.abs(actual - expected).max())
+        raise AssertionError(f"the numpy export differs from the network (by up to {worst:.2g})")
+    return exported
+
+
 def _array(tensor: torch.Tensor) -> np.ndarray:
     return np.ascontiguousarray(tensor.detach().numpy(), dtype=np.float32)
 
@@ -713,7 +731,7 @@ def fit_network(
             optimiser.step()
             schedule.step()
     network.eval()
-    return numpy_network(network)
+    return checked_export(network, glyphs[:EXPORT_CHECK_BOXES], ink[:EXPORT_CHECK_BOXES])
 
 
 # --- calibration ------------------------------------------------------------------------------

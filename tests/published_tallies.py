@@ -1,14 +1,20 @@
-"""Accepted tallies in a database, as validate and aggregate leave them: for the tests of the
+"""Accepted tallies and uploads in a database, as the services leave them: for the tests of the
 public side (results API, page, exports, mirror) without running the whole pipeline."""
 
 from __future__ import annotations
 
+import io
+import json
+import uuid
 from datetime import UTC, datetime
 
+from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from schemas.events import TallyAccepted
 from services.aggregate.rollup import apply_tally
+from services.common.database.models import Decision, Photo, Submission
+from services.common.photo_store import PhotoStore
 from services.validate.publication import Publication
 from services.validate.worker import record_publication
 
@@ -73,3 +79,58 @@ async def publish(session: AsyncSession, *events: TallyAccepted) -> None:
         record_publication(session, Publication(accepted=event))
         await apply_tally(session, event, event.accepted_at)
     await session.commit()
+
+
+async def record_upload(
+    session: AsyncSession,
+    store: PhotoStore,
+    tps: str,
+    jpeg: bytes,
+    number: int,
+    outcome: str | None,
+    *,
+    at: datetime,
+    reasons: tuple[str, ...] = (),
+) -> Submission:
+    """An officer's upload of a photo for the TPS, and the judge's decision on it (if any);
+    its submission id is the one `tally(..., version=number)` names. Commits."""
+    sha256 = await store.put(jpeg)
+    if await session.get(Photo, sha256) is None:
+        width, height = Image.open(io.BytesIO(jpeg)).size
+        session.add(
+            Photo(
+                sha256=sha256,
+                content_type="image/jpeg",
+                size_bytes=len(jpeg),
+                width=width,
+                height=height,
+                stored_at=at,
+            )
+        )
+    submission = Submission(
+        id=str(uuid.UUID(int=number)),
+        officer_id=f"KPPS-{tps}-{1 + number % 2}",
+        tps_code=tps,
+        contest_code=CONTEST,
+        photo_sha256=sha256,
+        status="received",
+        created_at=at,
+    )
+    session.add(submission)
+    await session.flush()
+    if outcome is not None:
+        verdict = {"values": {}, "findings": [], "reasons": list(reasons)}
+        session.add(
+            Decision(
+                submission_id=submission.id,
+                engine_version="test",
+                tps_code=tps,
+                contest_code=CONTEST,
+                photo_sha256=sha256,
+                outcome=outcome,
+                verdict=json.dumps(verdict),
+                decided_at=at,
+            )
+        )
+    await session.commit()
+    return submission

@@ -134,11 +134,11 @@ async def check_totals(session: AsyncSession) -> TotalsCheck:
         regions_checked=len({*recomputed, *kept}),
         tallies_summed=len(applied),
         differences=differences,
-        not_yet_applied=await _not_yet_applied(session),
+        not_yet_applied=await not_yet_applied(session),
     )
 
 
-async def _not_yet_applied(session: AsyncSession) -> list[tuple[str, str, int, int]]:
+async def not_yet_applied(session: AsyncSession) -> list[tuple[str, str, int, int]]:
     """TPS whose latest accepted version is not the applied one (the aggregate is behind)."""
     latest = (
         select(

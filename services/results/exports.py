@@ -25,14 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.database.models import (
     AppliedTally,
-    Candidate,
     Contest,
     Region,
-    RegionTotal,
     Tps,
 )
 from services.results.cdf import ContestFacts, Pair, UnitCounts, election_report
 from services.results.database import DbSession
+from services.results.queries import contest_candidates, region_totals
 
 ExportLevel = Literal["provinsi", "kota", "kecamatan", "kelurahan", "tps"]
 CACHING = {"Cache-Control": "public, max-age=30", "Access-Control-Allow-Origin": "*"}
@@ -121,9 +120,7 @@ async def contest_facts(db: AsyncSession, code: str) -> ContestFacts:
     contest = await db.get(Contest, code)
     if contest is None:
         raise HTTPException(404, f"no contest {code}")
-    candidates = await db.scalars(
-        select(Candidate).where(Candidate.contest_code == code).order_by(Candidate.number)
-    )
+    candidates = await contest_candidates(db, code)
     return ContestFacts(
         code=contest.code,
         name=contest.name,
@@ -146,7 +143,7 @@ async def region_units(db: AsyncSession, facts: ContestFacts) -> list[UnitCounts
         .group_by(Tps.kelurahan_code)
     )
     per_kelurahan = {kelurahan: (count, dpt) for kelurahan, count, dpt in stations}
-    totals = await contest_totals(db, facts.code)
+    totals = await region_totals(db, facts.code)
     units = []
     for region in regions:
         below = [
@@ -192,15 +189,3 @@ async def tps_units(db: AsyncSession, facts: ContestFacts) -> list[UnitCounts]:
         )
         for station in stations
     ]
-
-
-async def contest_totals(db: AsyncSession, contest_code: str) -> dict[str, dict[str, int]]:
-    rows = await db.execute(
-        select(RegionTotal.region_code, RegionTotal.item, RegionTotal.amount).where(
-            RegionTotal.contest_code == contest_code
-        )
-    )
-    totals: dict[str, dict[str, int]] = {}
-    for region_code, item, amount in rows:
-        totals.setdefault(region_code, {})[item] = amount
-    return totals

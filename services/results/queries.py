@@ -175,7 +175,7 @@ async def list_contests(session: AsyncSession) -> list[ContestListing]:
             **_contest_ref(contest).model_dump(),
             candidates=[
                 CandidateRef(number=c.number, name=c.name, colour=c.colour)
-                for c in await _candidates(session, contest.code)
+                for c in await contest_candidates(session, contest.code)
             ],
         )
         for contest in contests
@@ -191,14 +191,15 @@ async def region_results(
     region = await session.get(Region, region_code or contest.region_code)
     if region is None or not _within(region.code, contest.region_code):
         raise NotFound(f"no region {region_code!r} in contest {contest_code}")
-    candidates = await _candidates(session, contest.code)
-    totals = await _region_totals(session, contest.code, [region.code])
+    candidates = await contest_candidates(session, contest.code)
+    totals = await region_totals(session, contest.code, [region.code])
     if region.level == "kelurahan":
         children = await _tps_children(session, contest.code, region, candidates)
         tps_total = len(children)
     else:
         children = await _region_children(session, contest.code, region, candidates)
-        tps_total = await _count_tps(session, region.code)
+        digits = _digits(region.code)
+        tps_total = (await tps_count_by_prefix(session, [digits])).get(digits, 0)
     return RegionResults(
         contest=_contest_ref(contest),
         region=_region_ref(region),
@@ -259,7 +260,7 @@ def tps_status(latest_disputed: bool | None, outcomes: Iterable[str | None]) -> 
 
 
 async def _contest_at_tps(session: AsyncSession, contest: Contest, tps_code: str) -> ContestAtTps:
-    candidates = await _candidates(session, contest.code)
+    candidates = await contest_candidates(session, contest.code)
     versions = (
         await session.scalars(
             select(TallyVersion)
@@ -433,8 +434,8 @@ async def _region_children(
     ).all()
     if not children:
         return []
-    totals = await _region_totals(session, contest_code, [child.code for child in children])
-    tps_counts = await _count_tps_by_child(session, region, len(_digits(children[0].code)))
+    totals = await region_totals(session, contest_code, [child.code for child in children])
+    tps_counts = await tps_count_by_prefix(session, [_digits(child.code) for child in children])
     return [
         ChildResults(
             region=_region_ref(child),
@@ -446,39 +447,34 @@ async def _region_children(
     ]
 
 
-async def _region_totals(
-    session: AsyncSession, contest_code: str, region_codes: list[str]
+async def region_totals(
+    session: AsyncSession, contest_code: str, region_codes: Iterable[str] | None = None
 ) -> dict[str, dict[str, int]]:
+    """The kept totals of the given regions (default: every region), by region and item."""
+    query = select(RegionTotal.region_code, RegionTotal.item, RegionTotal.amount).where(
+        RegionTotal.contest_code == contest_code
+    )
+    if region_codes is not None:
+        query = query.where(RegionTotal.region_code.in_(list(region_codes)))
     totals: dict[str, dict[str, int]] = {}
-    for region_code, item, amount in await session.execute(
-        select(RegionTotal.region_code, RegionTotal.item, RegionTotal.amount).where(
-            RegionTotal.contest_code == contest_code, RegionTotal.region_code.in_(region_codes)
-        )
-    ):
+    for region_code, item, amount in await session.execute(query):
         totals.setdefault(region_code, {})[item] = amount
     return totals
 
 
-async def _count_tps(session: AsyncSession, region_code: str) -> int:
-    return await session.scalar(
-        select(func.count()).select_from(Tps).where(Tps.code.startswith(_digits(region_code)))
-    )
-
-
-async def _count_tps_by_child(
-    session: AsyncSession, region: Region, child_digits: int
-) -> dict[str, int]:
-    """TPS per child region, keyed by the child's code without dots (a TPS code's prefix)."""
-    child_prefix = func.substr(Tps.code, 1, child_digits)
+async def tps_count_by_prefix(session: AsyncSession, prefixes: list[str]) -> dict[str, int]:
+    """How many TPS each region has, by the region's code without dots (all of one length):
+    a TPS code starts with its regions' codes."""
+    if not prefixes:
+        return {}
+    prefix = func.substr(Tps.code, 1, len(prefixes[0]))
     rows = await session.execute(
-        select(child_prefix, func.count())
-        .where(Tps.code.startswith(_digits(region.code)))
-        .group_by(child_prefix)
+        select(prefix, func.count()).where(prefix.in_(prefixes)).group_by(prefix)
     )
-    return {prefix: count for prefix, count in rows}
+    return dict(rows.all())
 
 
-async def _candidates(session: AsyncSession, contest_code: str) -> list[Candidate]:
+async def contest_candidates(session: AsyncSession, contest_code: str) -> list[Candidate]:
     return list(
         (
             await session.scalars(

@@ -22,20 +22,19 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.database.models import (
     AppliedTally,
-    Candidate,
     Contest,
     Region,
-    RegionTotal,
     Submission,
     TallyVersion,
     Tps,
 )
 from services.results.database import DbSession
+from services.results.queries import contest_candidates, region_totals, tps_count_by_prefix
 from services.results.sirekap_shapes import (
     ChildTotals,
     Progress,
@@ -134,14 +133,11 @@ async def governor_contest(
 
 
 async def candidates_of(db: AsyncSession, contest: Contest) -> list[SirekapCandidate]:
-    candidates = await db.scalars(
-        select(Candidate).where(Candidate.contest_code == contest.code).order_by(Candidate.number)
-    )
     return [
         SirekapCandidate(
             c.number, c.sirekap_id or str(c.number), c.sirekap_name or c.name, c.colour
         )
-        for c in candidates
+        for c in await contest_candidates(db, contest.code)
     ]
 
 
@@ -177,7 +173,7 @@ async def region_results(
         rows = await tps_rows(db, contest, region)
     else:
         rows = await region_rows(db, contest, await children(db, region))
-    totals = await totals_of(db, contest, [region.code])
+    totals = await region_totals(db, contest.code, [region.code])
     progress = Progress(
         reported=totals.get(region.code, {}).get("tps_reported", 0),
         total=sum(row.progress.total for row in rows),
@@ -188,7 +184,7 @@ async def region_results(
 async def region_rows(
     db: AsyncSession, contest: Contest, regions: list[Region]
 ) -> list[ChildTotals]:
-    totals = await totals_of(db, contest, [r.code for r in regions])
+    totals = await region_totals(db, contest.code, [r.code for r in regions])
     tps_total = await tps_count_by_prefix(db, [sirekap_code(r.code) for r in regions])
     return [
         ChildTotals(
@@ -215,32 +211,6 @@ async def tps_rows(db: AsyncSession, contest: Contest, kelurahan: Region) -> lis
         ChildTotals(code, counted.get(code, {}), Progress(int(code in counted), 1))
         for code in tps_codes
     ]
-
-
-async def totals_of(
-    db: AsyncSession, contest: Contest, region_codes: list[str]
-) -> dict[str, dict[str, int]]:
-    rows = await db.execute(
-        select(RegionTotal.region_code, RegionTotal.item, RegionTotal.amount).where(
-            RegionTotal.contest_code == contest.code, RegionTotal.region_code.in_(region_codes)
-        )
-    )
-    totals: dict[str, dict[str, int]] = {}
-    for region_code, item, amount in rows:
-        totals.setdefault(region_code, {})[item] = amount
-    return totals
-
-
-async def tps_count_by_prefix(db: AsyncSession, prefixes: list[str]) -> dict[str, int]:
-    """How many TPS each region has: a TPS code starts with its kelurahan's digits."""
-    if not prefixes:
-        return {}
-    width = len(prefixes[0])
-    prefix = func.substr(Tps.code, 1, width)
-    rows = await db.execute(
-        select(prefix, func.count()).where(prefix.in_(prefixes)).group_by(prefix)
-    )
-    return dict(rows.all())
 
 
 async def tps_results(

@@ -8,8 +8,6 @@ import asyncio
 import functools
 import hashlib
 import io
-import json
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +21,6 @@ from playwright.async_api import Page, expect
 
 from schemas.events import ResultsUpdated
 from services.common.database.engine import make_engine, make_sessionmaker
-from services.common.database.models import Decision, Photo, Submission
 from services.common.messaging.embedded_server import free_port
 from services.common.photo_store import FilesystemPhotoStore
 from services.common.settings import Settings
@@ -31,7 +28,7 @@ from services.common.transparency.log_store import append_tally_version, sign_tr
 from simulation.scenarios import simulate_photo
 from simulation.writers import TRAINING_WRITERS
 from tests.integration.service_process import RunningService, start_service
-from tests.published_tallies import CONTEST, publish, tally
+from tests.published_tallies import CONTEST, publish, record_upload, tally
 
 pytestmark = pytest.mark.integration
 
@@ -52,46 +49,6 @@ def plain_photo(shade: int) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (480, 640), (shade, shade, 240)).save(buffer, "JPEG")
     return buffer.getvalue()
-
-
-async def upload(session, store, tps: str, data: bytes, number: int, outcome: str) -> None:
-    """An officer's upload and the check's decision; its id is the one `tally(...,
-    version=number)` names."""
-    sha256 = await store.put(data)
-    session.add(
-        Photo(
-            sha256=sha256,
-            content_type="image/jpeg",
-            size_bytes=len(data),
-            width=Image.open(io.BytesIO(data)).width,
-            height=Image.open(io.BytesIO(data)).height,
-            stored_at=NOW,
-        )
-    )
-    session.add(
-        Submission(
-            id=str(uuid.UUID(int=number)),
-            officer_id=f"KPPS-{tps}-{1 + number % 2}",
-            tps_code=tps,
-            contest_code=CONTEST,
-            photo_sha256=sha256,
-            created_at=NOW,
-        )
-    )
-    await session.flush()
-    session.add(
-        Decision(
-            submission_id=str(uuid.UUID(int=number)),
-            engine_version="test",
-            tps_code=tps,
-            contest_code=CONTEST,
-            photo_sha256=sha256,
-            outcome=outcome,
-            verdict=json.dumps({"values": {}, "findings": [], "reasons": []}),
-            decided_at=NOW,
-        )
-    )
-    await session.commit()
 
 
 async def record(var_dir, *tallies) -> None:
@@ -136,9 +93,9 @@ async def site(nats_server, seeded_var_dir, tmp_path) -> AsyncIterator[Site]:
     engine = make_engine(settings)
     store = FilesystemPhotoStore(settings.resolved_photo_dir)
     async with make_sessionmaker(engine)() as session:
-        await upload(session, store, WITH_FORM, jpeg, 1, "accept")
-        await upload(session, store, DISPUTED, plain_photo(200), 2, "accept")
-        await upload(session, store, DISPUTED, plain_photo(120), 3, "review")
+        await record_upload(session, store, WITH_FORM, jpeg, 1, "accept", at=NOW)
+        await record_upload(session, store, DISPUTED, plain_photo(200), 2, "accept", at=NOW)
+        await record_upload(session, store, DISPUTED, plain_photo(120), 3, "review", at=NOW)
         with_form = tally(WITH_FORM, (0, 0, 0)).model_copy(update={"values": values})
         await publish(
             session,

@@ -8,7 +8,6 @@ import asyncio
 import hashlib
 import io
 import json
-import uuid
 from datetime import UTC, datetime
 
 import httpx
@@ -19,7 +18,7 @@ from PIL import Image
 
 from schemas.events import ResultsUpdated
 from services.common.database.engine import make_engine, make_sessionmaker
-from services.common.database.models import Decision, Photo, Submission
+from services.common.database.models import Submission
 from services.common.messaging.embedded_server import free_port, start_nats_server
 from services.common.photo_store import FilesystemPhotoStore
 from services.common.settings import Settings
@@ -27,7 +26,7 @@ from services.common.transparency.log_store import append_tally_version, sign_tr
 from services.common.transparency.merkle import verify_inclusion
 from services.results.app import create_app
 from services.results.stream import UpdateBroadcaster
-from tests.published_tallies import CONTEST, publish, tally
+from tests.published_tallies import CONTEST, publish, record_upload, tally
 
 pytestmark = pytest.mark.integration
 
@@ -47,48 +46,9 @@ def form_photo(seed: int) -> bytes:
 
 
 async def upload(session, store, tps: str, seed: int, outcome: str | None) -> Submission:
-    """An officer's upload of a photo for the TPS, and the check's decision on it (if any).
-    Its id is that `tally(..., version=seed)` names as the version's submission."""
-    data = form_photo(seed)
-    sha256 = await store.put(data)
-    if await session.get(Photo, sha256) is None:
-        session.add(
-            Photo(
-                sha256=sha256,
-                content_type="image/jpeg",
-                size_bytes=len(data),
-                width=600,
-                height=800,
-                stored_at=NOW,
-            )
-        )
-    submission = Submission(
-        id=str(uuid.UUID(int=seed)),
-        officer_id=f"KPPS-{tps}-{1 + seed % 2}",
-        tps_code=tps,
-        contest_code=CONTEST,
-        photo_sha256=sha256,
-        status="received",
-        created_at=NOW,
+    return await record_upload(
+        session, store, tps, form_photo(seed), seed, outcome, at=NOW, reasons=(f"{outcome}: test",)
     )
-    session.add(submission)
-    await session.flush()
-    if outcome is not None:
-        verdict = {"values": {}, "findings": [], "reasons": [f"{outcome}: test"]}
-        session.add(
-            Decision(
-                submission_id=submission.id,
-                engine_version="test",
-                tps_code=tps,
-                contest_code=CONTEST,
-                photo_sha256=sha256,
-                outcome=outcome,
-                verdict=json.dumps(verdict),
-                decided_at=NOW,
-            )
-        )
-    await session.commit()
-    return submission
 
 
 async def election_night(var_dir) -> dict[str, Submission]:

@@ -17,7 +17,6 @@ from services.ocr.digits import (
     deskewed,
     load_classifier,
     max_pooled,
-    stroke_directions,
 )
 from services.ocr.fields import BLANK
 from services.ocr.page import MarkerFinder
@@ -128,30 +127,6 @@ def test_convolution_and_pooling_match_their_definitions():
     pooled = max_pooled(images)
     assert pooled.shape == (2, 2, 3, 3)
     assert pooled[1, 1, 2, 0] == images[1, 2:4, 4:6, 0].max()
-
-
-def test_numpy_inference_equals_torch():
-    torch = pytest.importorskip("torch")
-    from simulation.train_digits import build_network, network_logits, numpy_network
-
-    network = build_network(seed=3)
-    generator = torch.Generator().manual_seed(3)
-    for module in network.modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            size = module.num_features
-            module.running_mean.copy_(torch.randn(size, generator=generator))
-            module.running_var.copy_(torch.rand(size, generator=generator) + 0.5)
-            module.weight.data.copy_(torch.randn(size, generator=generator))
-            module.bias.data.copy_(torch.randn(size, generator=generator))
-    network.eval()
-    upright = torch.rand(9, 28, 28, generator=generator)
-    ink = torch.rand(9, generator=generator) * 0.2
-    with torch.no_grad():
-        expected = network_logits(network, upright, ink).numpy()
-    actual = numpy_network(network).logits(
-        upright.numpy(), stroke_directions(upright.numpy()), ink.numpy()
-    )
-    np.testing.assert_allclose(actual, expected, atol=1e-4, rtol=1e-4)
 
 
 def test_deskewing_stands_a_leaning_stroke_upright():
