@@ -45,6 +45,7 @@ class Score:
     clean_accepted: int = 0
     silent_errors: int = 0
     verdicts: Counter = field(default_factory=Counter)
+    holding_clean_back: Counter = field(default_factory=Counter)
     silent_error_photos: list[str] = field(default_factory=list)
 
 
@@ -83,6 +84,8 @@ def _score_one(score: Score, reader: FormReader, jpeg: bytes, truth: PhotoTruth,
     if truth.kind == "clean":
         score.clean += 1
         score.clean_accepted += line["verdict"] == "accept"
+        if line["verdict"] == "review":
+            score.holding_clean_back.update(_rules_named(line["reasons"]))
     if line["verdict"] == "accept" and not _accept_is_right(line, truth):
         score.silent_errors += 1
         score.silent_error_photos.append(name)
@@ -93,6 +96,11 @@ def _accept_is_right(line: dict, truth: PhotoTruth) -> bool:
         return False
     accepted = {name: field["value"] for name, field in line["fields"].items()}
     return all(_same(accepted.get(name), value) for name, value in truth.values.items())
+
+
+def _rules_named(reasons: list[str]) -> set[str]:
+    """The rules of a verdict's reasons ("rule: explanation"), the constraint notes left out."""
+    return {reason.split(":", 1)[0] for reason in reasons} - {"constraint"}
 
 
 def _same(read: int | None, written: int | None) -> bool:
@@ -155,6 +163,11 @@ def report(label: str, score: Score) -> list[str]:
         lines.append(
             f"auto-accept of clean forms: {score.clean_accepted}/{score.clean} = "
             f"{score.clean_accepted / score.clean:.1%}"
+        )
+    if score.holding_clean_back:
+        lines.append(
+            "rules holding clean forms back (forms per rule): "
+            + ", ".join(f"{rule} {n}" for rule, n in score.holding_clean_back.most_common())
         )
     lines.append(
         f"silent errors (accepted but wrong, or accepted a form that is not a clean one): "

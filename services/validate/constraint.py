@@ -536,16 +536,12 @@ def settle(
     refusals = _refusals(beliefs, changed, blank_rows, thresholds)
     if not sure and not refusals:
         refusals.append(_ambiguity_note(search, thresholds))
-    doubts = {} if sure else _doubts(search, thresholds)
+    read_probability = _reader_confidence(beliefs, read, blank_rows)
+    doubts = {} if sure else _doubts(search, thresholds, read_probability)
     if refusals:
-        confidence = (
-            _reader_confidence(beliefs, read, blank_rows)
-            if changed
-            else _posterior_confidence(search, read, pinned)
-        )
+        confidence = read_probability if changed else _posterior_confidence(search, read, pinned)
         return Settlement(read, False, {}, confidence, doubts, refusals, search)
     values = {**read, **{name: new for name, (_, new) in changed.items()}}
-    read_probability = _reader_confidence(beliefs, read, blank_rows)
     notes = [
         _correction_note(name, old, new, read_probability[name], beliefs[name], search)
         for name, (old, new) in changed.items()
@@ -603,17 +599,25 @@ def _ambiguity_note(search: SearchResult, thresholds: Thresholds) -> str:
     )
 
 
-def _doubts(search: SearchResult, thresholds: Thresholds) -> dict[str, list[int]]:
+def _doubts(
+    search: SearchResult, thresholds: Thresholds, read_probability: Mapping[str, float]
+) -> dict[str, list[int]]:
     """The fields whose value the found assignments do not agree on well enough, with the
-    numbers that fit, most probable first."""
+    numbers that fit, most probable first. A field read confidently whose reading is the only
+    number that fits is left out: the doubt lies elsewhere, and naming it sends a reviewer to
+    the wrong box."""
     best = search.best
     if best is None:
         return {}
-    return {
-        name: search.fitting_numbers(name)
-        for name, number in best.values.items()
-        if search.field_posterior(name, number) < thresholds.min_posterior
-    }
+    doubts = {}
+    for name, number in best.values.items():
+        if search.field_posterior(name, number) >= thresholds.min_posterior:
+            continue
+        fitting = search.fitting_numbers(name)
+        if fitting == [number] and read_probability[name] >= thresholds.confident_reading:
+            continue
+        doubts[name] = fitting
+    return doubts
 
 
 def _posterior_confidence(

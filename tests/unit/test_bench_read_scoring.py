@@ -1,4 +1,4 @@
-from services.bench_read import Score, _count
+from services.bench_read import Score, _count, _rules_named
 
 
 def test_digits_are_the_written_boxes_and_a_leading_blank_spells_a_leading_zero():
@@ -16,3 +16,13 @@ def test_after_the_rules_only_the_right_ones_are_counted_again():
     _count(score, " 45", 49, after_rules=False)
     _count(score, " 45", 45, after_rules=True)
     assert (score.digits_right, score.digits_right_after_rules) == (1, 2)
+
+
+def test_the_rules_holding_a_form_back_are_named_once_each_without_constraint_notes():
+    reasons = [
+        "uncertain_reading: suara_sah reads 402 (p=0.61); check the photo",
+        "uncertain_reading: suara_paslon_1 reads 12 (p=0.70); check the photo",
+        "male_plus_female_equals_total: 120 + 118 is 238 but dpt_jml is 239",
+        "constraint: the search stopped at 5000 nodes",
+    ]
+    assert _rules_named(reasons) == {"uncertain_reading", "male_plus_female_equals_total"}

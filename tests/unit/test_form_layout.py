@@ -1,4 +1,5 @@
-"""The typed form layout agrees with the shipped JSON, and the QR payload format is strict."""
+"""The typed form layout agrees with the shipped JSON, the QR payload format is strict, and
+TPS codes are found in OCR'd printed text."""
 
 import json
 from importlib.resources import files
@@ -14,6 +15,7 @@ from schemas.form_layout import (
     format_qr_payload,
     load_form_layout,
     parse_qr_payload,
+    tps_codes_in_text,
 )
 
 
@@ -138,3 +140,19 @@ def test_a_payload_that_would_not_parse_back_cannot_be_built():
         QrPayload(contest="A|B", tps="3171011001001", page=1)
     with pytest.raises(ValueError, match="got 5 part"):
         format_qr_payload(QrPayload.model_construct(contest="A|B", tps="3171011001001", page=1))
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("KODE TPS 3171011001002", {"3171011001002"}),
+        ("K0DE TPS 3l71O11001 002", {"3171011001002"}),
+        ("kode: 31.71.01.1001.002", {"3171011001002"}),
+        ("KELURAHAN GAMBIR TPS 002 KECAMATAN GAMBIR", set()),
+        ("SILO BOSS GOOD 1OO1", set()),
+        ("3171011001", set()),
+        (" OOlIOOlIOOlIO ", set()),
+    ],
+)
+def test_tps_codes_are_found_through_ocr_noise(text: str, codes: set[str]) -> None:
+    assert tps_codes_in_text(text) == codes

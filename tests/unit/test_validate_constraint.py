@@ -124,6 +124,16 @@ def test_settle_leaves_a_confident_consistent_reading_as_it_is() -> None:
     assert settlement.search.nodes < 300
 
 
+def test_only_the_fields_in_question_are_named_as_doubts() -> None:
+    beliefs = {name: belief((value, 0.999)) for name, value in EXAMPLE.items()}
+    beliefs["suara_paslon_2"] = belief((163, 0.002))  # unreadable: the rules must fix it
+    beliefs["suara_paslon_3"] = belief((100, 0.5), (110, 0.4))
+    settlement = settle(beliefs, FACTS)
+    assert not settlement.settled
+    assert set(settlement.doubts) == {"suara_paslon_1", "suara_paslon_2", "suara_paslon_3"}
+    assert settlement.doubts["suara_paslon_3"][:2] == [100, 110]
+
+
 SMALL_RULES = (
     SumRule("sum", "c", ("a", "b")),
     SumRule("split", "e", ("c", "d")),

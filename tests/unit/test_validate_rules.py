@@ -11,7 +11,6 @@ from services.validate.rules import (
     check_hard_rules,
     check_master_data,
     check_soft_rules,
-    tps_codes_in_text,
     turnout_outliers,
 )
 from tests.unit.test_validate_tallies import CONTEST, EXAMPLE, FACTS, OTHER_TPS, TPS
@@ -160,22 +159,6 @@ def test_a_printed_block_naming_another_tps_than_the_qr_is_a_swapped_sticker() -
     [finding] = check_master_data(EXAMPLE, QR, printed, FACTS)
     assert finding.rule == "printed_tps_differs_from_qr"
     assert OTHER_TPS in finding.message
-
-
-@pytest.mark.parametrize(
-    ("text", "codes"),
-    [
-        ("KODE TPS 3171011001002", {"3171011001002"}),
-        ("K0DE TPS 3l71O11001 002", {"3171011001002"}),
-        ("kode: 31.71.01.1001.002", {"3171011001002"}),
-        ("KELURAHAN GAMBIR TPS 002 KECAMATAN GAMBIR", set()),
-        ("SILO BOSS GOOD 1OO1", set()),
-        ("3171011001", set()),
-        (" OOlIOOlIOOlIO ", set()),
-    ],
-)
-def test_tps_codes_are_found_through_ocr_noise(text: str, codes: set[str]) -> None:
-    assert tps_codes_in_text(text) == codes
 
 
 def test_the_printed_block_may_be_missing_or_name_no_code() -> None:
