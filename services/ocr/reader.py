@@ -75,9 +75,7 @@ class FormReader:
         printed = None
         if self.read_printed_text:
             with _timed(stages, "printed_text"):
-                printed = read_region_block(
-                    photo, geometry, self.layout, qr.tps if qr else None
-                )
+                printed = read_region_block(photo, geometry, self.layout, qr.tps if qr else None)
         with _timed(stages, "boxes"):
             crops = cut_digit_boxes(photo, geometry, self.layout)
         with _timed(stages, "digits"):
