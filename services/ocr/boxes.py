@@ -20,6 +20,11 @@ from services.ocr.page import PageGeometry
 BOX_PX_PER_MM = 6.0
 INSET_MM = 0.3
 OVERSHOOT_MM = 0.9
+OUTER_REACH_MM = 2.5
+LINE_GAP_MM = 1.0
+"""A stroke that ends this close to an erased outer line is taken to cross it."""
+"""How far past a field's outer left and right lines the first and last box reach: no box
+lies there, so ink there is the writer's digit spilling over the line."""
 LINE_RUN_MM = 5.0
 LINE_BAND_MM = 0.8
 """How far from its place in the layout a printed box line may be found (the page geometry is
@@ -48,7 +53,8 @@ def fields_area(layout: FormLayout) -> Rect:
     rects = [field.rect for field in layout.fields]
     left, top = min(r.x for r in rects), min(r.y for r in rects)
     right, bottom = max(r.right for r in rects), max(r.bottom for r in rects)
-    return Rect(x=left - 1, y=top - 1, w=right - left + 2, h=bottom - top + 2)
+    side = OUTER_REACH_MM + 1
+    return Rect(x=left - side, y=top - 1, w=right - left + 2 * side, h=bottom - top + 2)
 
 
 def cut_digit_boxes(photo: np.ndarray, geometry: PageGeometry, layout: FormLayout) -> BoxCrops:
@@ -59,19 +65,22 @@ def cut_digit_boxes(photo: np.ndarray, geometry: PageGeometry, layout: FormLayou
     darkness = _erase_box_lines(darkness, _line_bands(darkness.shape, layout, area))
     glyphs, ink, boxes = [], [], []
     for field in layout.fields:
-        for box in field.boxes:
-            interior = _interior(darkness, box, area)
-            glyph, fraction = clean_glyph(interior)
+        last = len(field.boxes) - 1
+        for index, box in enumerate(field.boxes):
+            interior, beyond = _interior(darkness, box, area, (index == 0, index == last))
+            glyph, fraction = clean_glyph(interior, beyond)
             glyphs.append(glyph)
             ink.append(fraction)
             boxes.append(_box_in_photo(geometry, box))
     return BoxCrops(np.stack(glyphs), np.array(ink, dtype=np.float32), boxes)
 
 
-def clean_glyph(interior: np.ndarray) -> tuple[np.ndarray, float]:
-    """A box interior (darkness 0..1) to a centred 28x28 glyph, and its ink fraction."""
-    ink = _digit_strokes(interior > INK_THRESHOLD)
-    fraction = float(ink.mean())
+def clean_glyph(interior: np.ndarray, beyond: tuple[int, int] = (0, 0)) -> tuple[np.ndarray, float]:
+    """A box interior (darkness 0..1) to a centred 28x28 glyph, and the share of the box that
+    is ink. `beyond`: how many columns at the left and right lie past a field's outer line
+    (no box there: ink there is this digit's, not a neighbour's)."""
+    ink = _digit_strokes(interior > INK_THRESHOLD, beyond)
+    fraction = float(ink.sum() / (ink.shape[0] * (ink.shape[1] - sum(beyond))))
     glyph = np.zeros((GLYPH_SIZE, GLYPH_SIZE), dtype=np.float32)
     if not ink.any():
         return glyph, fraction
@@ -96,21 +105,27 @@ def clean_glyph(interior: np.ndarray) -> tuple[np.ndarray, float]:
     return (glyph / peak if peak > 0 else glyph), fraction
 
 
-def _digit_strokes(ink: np.ndarray) -> np.ndarray:
-    """The ink of this box's digit: drop specks, and pieces of a neighbour's digit that
-    reach in over a side line (small, at the left or right edge)."""
+def _digit_strokes(ink: np.ndarray, beyond: tuple[int, int]) -> np.ndarray:
+    """The ink of this box's digit: drop specks, pieces of a neighbour's digit that reach in
+    over a side line (small, at a left or right edge with a box beyond it), and ink past an
+    outer line unless the digit inside reaches that line (it spills over; else the ink is
+    someone else's)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), 8)
     if count <= 1:
         return ink
     height, width = ink.shape
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.zeros(count, dtype=bool)
-    for label in range(1, count):
-        x, _, w, h, area = stats[label]
-        at_side = x == 0 or x + w >= width
-        intruder = at_side and w < 0.35 * width and h < 0.6 * height
-        keep[label] = area >= SPECK_SHARE * areas.max() and area >= 4 and not intruder
-    return keep[labels]
+    own_left, own_right = beyond[0], width - beyond[1]
+    left, w, h, area = (stats[1:, column] for column in (0, 2, 3, 4))
+    right = left + w
+    at_side = ((left == 0) & (beyond[0] == 0)) | ((right >= width) & (beyond[1] == 0))
+    intruder = at_side & (w < 0.35 * (own_right - own_left)) & (h < 0.6 * height)
+    kept = (area >= SPECK_SHARE * area.max()) & (area >= 4) & ~intruder
+    inside = kept & (right > own_left) & (left < own_right)
+    gap = round(LINE_GAP_MM * BOX_PX_PER_MM)
+    reaches_left = (inside & (left <= own_left + gap)).any()
+    reaches_right = (inside & (right >= own_right - gap)).any()
+    kept &= inside | ((right <= own_left) & reaches_left) | ((left >= own_right) & reaches_right)
+    return np.concatenate([[False], kept])[labels]
 
 
 def _paper_level(flat: np.ndarray) -> np.ndarray:
@@ -120,14 +135,20 @@ def _paper_level(flat: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(closed, (0, 0), 8)
 
 
-def _interior(darkness: np.ndarray, box: Rect, area: Rect) -> np.ndarray:
-    """The box, and a little past its top and bottom lines (digits often overshoot them);
-    the lines themselves are already erased."""
+def _interior(
+    darkness: np.ndarray, box: Rect, area: Rect, outer: tuple[bool, bool]
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """The box, and a little past its top and bottom lines (digits often overshoot them) and
+    past its left and right lines where `outer` says they are a field's outer lines; the lines
+    themselves are already erased. Also how many columns lie past the outer lines."""
     left = round((box.x - area.x + INSET_MM) * BOX_PX_PER_MM)
     right = round((box.right - area.x - INSET_MM) * BOX_PX_PER_MM)
+    reach = round((OUTER_REACH_MM + INSET_MM) * BOX_PX_PER_MM)
+    beyond = (min(reach, left) if outer[0] else 0, reach if outer[1] else 0)
     top = max(0, round((box.y - area.y - OVERSHOOT_MM) * BOX_PX_PER_MM))
     bottom = round((box.bottom - area.y + OVERSHOOT_MM) * BOX_PX_PER_MM)
-    return darkness[top:bottom, left:right]
+    interior = darkness[top:bottom, left - beyond[0] : right + beyond[1]]
+    return interior, (beyond[0], interior.shape[1] - (right - left) - beyond[0])
 
 
 def _line_bands(shape: tuple[int, ...], layout: FormLayout, area: Rect) -> np.ndarray:

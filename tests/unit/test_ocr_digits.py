@@ -148,3 +148,24 @@ def test_held_out_writers_are_read(held_out_boxes):
     assert digits.sum() >= 60
     assert (read[digits] == labels[digits]).mean() >= 0.97
     assert (read[~digits] == BLANK).all()
+
+
+def test_a_last_digit_spilling_over_the_fields_outer_line_is_read_whole():
+    """The 7 of a last box, written across the field's right line: the reader cuts the box
+    with 15 columns past that line (`beyond`), and the line itself is erased (a gap)."""
+    box = np.zeros((59, 32 + 15), dtype=np.uint8)
+    cv2.putText(box, "7", (14, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 255, 4)
+    box[:, 30:34] = 0  # the erased line
+    darkness = cv2.GaussianBlur(box.astype(np.float32) / 255, (0, 0), 0.7)
+    whole, _ = clean_glyph(darkness, beyond=(0, 15))
+    cut_at_the_line, _ = clean_glyph(darkness[:, :32])
+    read = load_classifier().probabilities(np.stack([whole, cut_at_the_line]), np.zeros(2))
+    assert read[0].argmax() == 7
+    assert not np.array_equal(whole, cut_at_the_line)
+
+
+def test_ink_past_an_outer_line_is_not_a_digit_when_the_box_is_empty():
+    box = np.zeros((59, 15 + 32), dtype=np.uint8)
+    cv2.line(box, (3, 10), (6, 40), 255, 4)  # a stroke of the row above, past the left line
+    glyph, ink = clean_glyph(box.astype(np.float32) / 255, beyond=(15, 0))
+    assert not glyph.any() and ink == 0
