@@ -1,7 +1,8 @@
 """`rekap bench read`: speed and accuracy of the reader and the judge on simulated photos.
 
 Photos come from the simulator with writers kept out of training (`HELD_OUT_WRITERS`), at
-12 MP and at 3 MP. For each photo, in the same run on the same bytes: the time to merely
+12 MP and at 3 MP, on forms printed as `rekap forms render` prints them or, in turn, by other
+print shops (`OTHER_PRINTERS`). For each photo, in the same run on the same bytes: the time to merely
 decode the JPEG to grayscale (cv2.imdecode, the floor) and the time of the whole read, stage
 by stage; then the judge's verdict, scored against the simulation's truth. One thread, so the
 rates are per core.
@@ -13,6 +14,7 @@ import random
 import statistics
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +24,7 @@ import numpy as np
 from services.ocr.reader import FormReader
 from services.read_photos import judged_line
 from simulation.masterdata import master_plan
+from simulation.render import REKAP_PRINT, PrintStyle
 from simulation.scenarios import DEFAULT_MIX, PhotoTruth, simulate_photo
 from simulation.writers import HELD_OUT_WRITERS
 
@@ -49,7 +52,14 @@ class Score:
     silent_error_photos: list[str] = field(default_factory=list)
 
 
-def run_bench(count: int, seed: int, megapixels: float, with_printed_text: bool = True) -> Score:
+def run_bench(
+    count: int,
+    seed: int,
+    megapixels: float,
+    with_printed_text: bool = True,
+    printers: Sequence[PrintStyle] = (REKAP_PRINT,),
+) -> Score:
+    """`count` photos, writers and `printers` taken in turn."""
     cv2.setNumThreads(1)
     reader = FormReader(read_printed_text=with_printed_text)
     rng = random.Random(seed)
@@ -58,7 +68,14 @@ def run_bench(count: int, seed: int, megapixels: float, with_printed_text: bool 
     for index in range(count):
         writer = HELD_OUT_WRITERS[index % len(HELD_OUT_WRITERS)]
         kind = rng.choices(kinds, weights)[0]
-        photo = simulate_photo(rng.randrange(2**40), _tps(rng), writer, kind, megapixels)
+        photo = simulate_photo(
+            rng.randrange(2**40),
+            _tps(rng),
+            writer,
+            kind,
+            megapixels,
+            printer=printers[index % len(printers)],
+        )
         _score_one(score, reader, photo.jpeg, photo.truth, f"{seed}:{index}")
     return score
 

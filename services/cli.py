@@ -389,13 +389,25 @@ def bench_read(
     printed_text: Annotated[
         bool, typer.Option(help="Include Tesseract's read of the printed region block.")
     ] = True,
+    printers: Annotated[
+        str,
+        typer.Option(
+            help="'rekap': forms as `rekap forms render` prints them; 'other': in turn by "
+            "other print shops (other fonts and line widths, grey toner, shrunk, photocopied)."
+        ),
+    ] = "rekap",
 ) -> None:
     """Reader and judge on simulated 12 MP and 3 MP photos of unseen writers."""
     from services.bench_read import report, run_bench
+    from simulation.render import OTHER_PRINTERS, REKAP_PRINT
 
+    styles = {"rekap": (REKAP_PRINT,), "other": OTHER_PRINTERS}
+    if printers not in styles:
+        raise typer.BadParameter(f"--printers must be one of {', '.join(styles)}")
     for megapixels in (12.0, 3.0):
-        score = run_bench(count, seed, megapixels, with_printed_text=printed_text)
-        for line in report(f"{megapixels:.0f} MP", score):
+        score = run_bench(count, seed, megapixels, printed_text, styles[printers])
+        label = f"{megapixels:.0f} MP" + (", other print shops" if printers == "other" else "")
+        for line in report(label, score):
             print(line, flush=True)
 
 

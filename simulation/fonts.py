@@ -19,9 +19,10 @@ def find_font(file_name: str) -> Path:
         for found in sorted(directory.rglob(file_name)):
             return found
     raise FileNotFoundError(
-        f"font {file_name!r} is not installed (apt: fonts-dejavu-core for print; the handwriting "
-        f"fonts come from fonts-dkg-handwriting, fonts-breip, fonts-bwht, fonts-dancingscript, "
-        f"fonts-femkeklaver, fonts-humor-sans, fonts-kaushanscript, fonts-kristi, fonts-comic-neue)"
+        f"font {file_name!r} is not installed (apt: fonts-dejavu-core and fonts-liberation "
+        "for print; the handwriting fonts come from fonts-dkg-handwriting, fonts-breip, "
+        "fonts-bwht, fonts-dancingscript, fonts-femkeklaver, fonts-humor-sans, "
+        "fonts-kaushanscript, fonts-kristi, fonts-comic-neue)"
     )
 
 

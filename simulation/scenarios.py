@@ -24,7 +24,7 @@ from simulation.masterdata import candidate_count, master_plan, tps_row
 from simulation.other_things import other_thing_photo
 from simulation.phone import photograph
 from simulation.qr_damage import damage_qr
-from simulation.render import header_for_tps, render_form
+from simulation.render import REKAP_PRINT, PrintStyle, header_for_tps, placed_on_paper, render_form
 from simulation.tally import random_tally, with_officer_mistake
 from simulation.writers import TRAINING_WRITERS
 
@@ -83,11 +83,13 @@ def simulate_photo(
     kind: Kind = "clean",
     megapixels: float | None = None,
     photo_seed: int | None = None,
+    printer: PrintStyle = REKAP_PRINT,
 ) -> SimulatedPhoto:
     """One phone photo of the form of `tps_code`, filled by `writer`; the same arguments always
     give the same bytes. `megapixels` (2-12) is drawn at random when None. `seed` fixes the
     form (its tally and handwriting); a `photo_seed` of its own gives another photo of the
-    same form (the TPS's other officer), else the photo follows from `seed` too."""
+    same form (the TPS's other officer), else the photo follows from `seed` too. `printer`
+    prints the form (ours by default)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     rng = random.Random(seed)
@@ -123,14 +125,15 @@ def simulate_photo(
     station = tps_row(tps_code)
     correct = random_tally(rng, station.dpt_l, station.dpt_p, candidate_count(header.contest_code))
     values, mistake = with_officer_mistake(correct, rng) if kind == "mistake" else (correct, None)
-    filled = fill_form(_blank_page(tps_code), layout, values, writer, rng, PAGE_DPI)
+    filled = fill_form(_blank_page(tps_code, printer), layout, values, writer, rng, PAGE_DPI)
     qr_damage = damage_qr(filled.pixels, layout, PAGE_DPI, rng) if kind == "qr_damaged" else None
+    sheet = placed_on_paper(filled.pixels, printer)
     framing = None
     if kind == "badly_framed":
-        framed = badly_framed_photo(filled.pixels, layout, PAGE_DPI, camera, megapixels)
+        framed = badly_framed_photo(sheet, layout, PAGE_DPI, camera, megapixels)
         photo, framing = framed.photo, framed.how
     else:
-        photo = photograph(filled.pixels, camera, megapixels=megapixels)
+        photo = photograph(sheet, camera, megapixels=megapixels)
     truth = PhotoTruth(
         **common,
         writer=writer.name,
@@ -184,8 +187,8 @@ def simulate_set(
 
 
 @lru_cache(maxsize=8)
-def _blank_page(tps_code: str) -> np.ndarray:
+def _blank_page(tps_code: str, printer: PrintStyle) -> np.ndarray:
     """The printed form of a TPS at `PAGE_DPI`, grayscale, read-only (shared between photos)."""
-    page = np.array(render_form(load_form_layout(), header_for_tps(tps_code), PAGE_DPI))
+    page = np.array(render_form(load_form_layout(), header_for_tps(tps_code), PAGE_DPI, printer))
     page.setflags(write=False)
     return page

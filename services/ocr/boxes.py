@@ -31,6 +31,9 @@ LINE_BAND_MM = 0.8
 good to a fraction of a millimetre); a digit's own long strokes (the stem of a 1, the bar of a
 7) lie further in and are kept."""
 LINE_FIND_THRESHOLD = 0.15
+FAINT_LINE_SHARE = 0.5
+"""Grey lines (a printer low on toner, a faint copy) are found at half the darkness that most
+of the line bands reach, when that is below LINE_FIND_THRESHOLD."""
 LINE_ERASE_PX = 3
 MIN_PRINT_DARKNESS = 0.3
 MIN_DIGIT_HEIGHT_SHARE = 0.45
@@ -181,18 +184,25 @@ def _erase_box_lines(darkness: np.ndarray, bands: np.ndarray) -> np.ndarray:
 
     Lines are ink in long straight horizontal or vertical runs (far longer than any digit
     stroke), found by morphological opening, inside the bands where the layout puts them;
-    they are erased dilated a pixel for blur. The print is black, so how dark its lines look
-    is this photo's contrast (blur, exposure and JPEG lower it, for the digits as much): the
-    darkness is divided by it, so that INK_THRESHOLD means the same share of "black" in every
-    photo and a faint pencil digit in a dim photo is not cut into pieces."""
-    ink = (darkness > LINE_FIND_THRESHOLD).astype(np.uint8)
+    they are erased dilated a pixel for blur. Black print shows this photo's contrast (blur,
+    exposure and JPEG lower it, for the digits as much): the darkness is divided by how dark
+    the lines look, so that INK_THRESHOLD means the same share of "black" in every photo and a
+    faint pencil digit in a dim photo is not cut into pieces. A printer low on toner prints
+    grey lines; where the writing is darker than the lines, it is the measure of black
+    instead (else every shade of paper would become ink)."""
+    in_bands = darkness[bands > 0]
+    faint_lines = FAINT_LINE_SHARE * float(np.percentile(in_bands, 90)) if in_bands.size else 1.0
+    ink = (darkness > min(LINE_FIND_THRESHOLD, faint_lines)).astype(np.uint8)
     run = round(LINE_RUN_MM * BOX_PX_PER_MM)
     horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
     vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8))
     lines = (horizontal | vertical) & bands
     print_darkness = float(np.percentile(darkness[lines > 0], 75)) if lines.any() else 1.0
     erased = cv2.dilate(lines, np.ones((LINE_ERASE_PX, LINE_ERASE_PX), np.uint8)) & bands
-    relative = np.clip(darkness / max(print_darkness, MIN_PRINT_DARKNESS), 0.0, 1.0)
+    writing = darkness[(ink > 0) & (erased == 0)]
+    writing_darkness = float(np.percentile(writing, 75)) if writing.size else 0.0
+    black = max(print_darkness, writing_darkness, MIN_PRINT_DARKNESS)
+    relative = np.clip(darkness / black, 0.0, 1.0)
     return np.where(erased > 0, 0.0, relative).astype(np.float32)
 
 
