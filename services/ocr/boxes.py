@@ -21,10 +21,10 @@ BOX_PX_PER_MM = 6.0
 INSET_MM = 0.3
 OVERSHOOT_MM = 0.9
 OUTER_REACH_MM = 2.5
-LINE_GAP_MM = 1.0
-"""A stroke that ends this close to an erased outer line is taken to cross it."""
 """How far past a field's outer left and right lines the first and last box reach: no box
 lies there, so ink there is the writer's digit spilling over the line."""
+LINE_GAP_MM = 1.0
+"""A stroke that ends this close to an erased outer line is taken to cross it."""
 LINE_RUN_MM = 5.0
 LINE_BAND_MM = 0.8
 """How far from its place in the layout a printed box line may be found (the page geometry is
