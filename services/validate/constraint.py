@@ -670,7 +670,8 @@ def _shown(value: int | None) -> str:
 
 
 def _p(probability: float) -> str:
-    """A probability as a reviewer reads it: 0.7, 0.9998, > 0.99999."""
+    """A probability as a reviewer reads it: 0.7, 0.9998, > 0.99999. Cut, not rounded, so
+    that a posterior just below a threshold never reads as the threshold itself."""
     if probability > 0.99999:
         return "> 0.99999"
-    return f"{probability:.5f}".rstrip("0").rstrip(".")
+    return f"{math.floor(probability * 1e5 + 1e-6) / 1e5:.5f}".rstrip("0").rstrip(".")

@@ -188,3 +188,13 @@ def test_settle_leaves_a_search_cut_short_undecided() -> None:
     assert settlement.notes == [
         "the search for values that fit the form's rules stopped after 3 steps"
     ]
+
+
+def test_a_posterior_just_below_the_bar_never_reads_as_the_bar() -> None:
+    beliefs = {name: belief((value, 0.999)) for name, value in EXAMPLE.items()}
+    beliefs["suara_paslon_1"] = belief((150, 0.99), (140, 0.01))
+    beliefs["suara_paslon_2"] = belief((160, 0.988), (170, 0.012))  # 140 + 170 fits too
+    settlement = settle(beliefs, FACTS)
+    assert not settlement.settled
+    assert 0.99985 < settlement.search.posterior < 0.9999
+    assert "posterior 0.99987," in " ".join(settlement.notes)
