@@ -77,7 +77,13 @@ class FormReader:
         printed = None
         if self.read_printed_text:
             with _timed(stages, "printed_text"):
-                printed = read_region_block(photo, geometry, self.layout, qr.tps if qr else None)
+                printed = read_region_block(
+                    photo,
+                    geometry,
+                    self.layout,
+                    qr.tps if qr else None,
+                    lambda: every_pixel(data, decoded.full_long_side, photo, geometry),
+                )
         with _timed(stages, "boxes"):
             crops = cut_digit_boxes(photo, geometry, self.layout)
         with _timed(stages, "digits"):
@@ -117,6 +123,18 @@ def sharp_enough(
     sharper = decode_sized(data, long_side=round(wanted), max_long_side=decoded.full_long_side)
     factor = max(sharper.pixels.shape) / max(decoded.pixels.shape)
     return sharper.pixels, geometry.scaled(factor, sharper.pixels.shape)
+
+
+def every_pixel(
+    data: bytes, full_long_side: int, photo: np.ndarray, geometry: PageGeometry
+) -> tuple[np.ndarray, PageGeometry]:
+    """The photo decoded whole, for small print that reduced pixels blur (`photo` itself when
+    it is whole already)."""
+    if max(photo.shape) >= full_long_side:
+        return photo, geometry
+    whole = decode_sized(data, long_side=full_long_side, max_long_side=full_long_side)
+    factor = max(whole.pixels.shape) / max(photo.shape)
+    return whole.pixels, geometry.scaled(factor, whole.pixels.shape)
 
 
 @contextmanager
