@@ -72,6 +72,7 @@ from simulation.handwriting import (
     Writer,
 )
 from simulation.masterdata import master_plan
+from simulation.render import REKAP_PRINT, PrintStyle
 from simulation.scenarios import Kind, simulate_photo
 from simulation.writers import (
     HELD_OUT_FONTS,
@@ -119,6 +120,17 @@ calibration (the same hands, other photos)."""
 PHOTOS_PER_FORM = 10
 """Consecutive photos of the same TPS, so the printed form is rendered once per ten photos."""
 PHOTO_KINDS: dict[Kind, float] = {"clean": 0.8, "mistake": 0.1, "qr_damaged": 0.1}
+OTHER_PRINTER_SHARE = 0.4
+"""Of the training forms, the share printed by a print shop of random habits (`some_printer`):
+thin or thick box lines, grey toner, shrunk or turned pages, photocopies."""
+TRAINING_PRINT_FONTS = (
+    "DejaVuSans.ttf",
+    "DejaVuSerif.ttf",
+    "DejaVuSansMono.ttf",
+    "LiberationSans-Regular.ttf",
+    "LiberationSerif-Regular.ttf",
+    "LiberationMono-Regular.ttf",
+)
 FRESH_HABITS_SHARE = 0.7
 """Of the training photos, the share whose writer gets pen habits drawn afresh (its own hand,
 another pen, slant, size...), so the model does not learn one habit per hand."""
@@ -245,6 +257,23 @@ def with_fresh_habits(writer: Writer, rng: random.Random) -> Writer:
     )
 
 
+def some_printer(seed: int) -> PrintStyle:
+    """A print shop with habits drawn at random (none of `OTHER_PRINTERS`, which tests use)."""
+    rng = random.Random(seed)
+    print_font = rng.choice(TRAINING_PRINT_FONTS)
+    return PrintStyle(
+        f"training-{seed}",
+        font_file=print_font,
+        bold_font_file=print_font,
+        line_mm=rng.uniform(0.15, 0.7),
+        toner=rng.choice((0, 0, 30, 60, 100, 130)),
+        dotted_code=rng.random() < 0.5,
+        fit_to_page=rng.choice((1.0, 1.0, 0.97, 0.95, 0.93)),
+        turn_deg=rng.uniform(-1.0, 1.0),
+        photocopy=rng.random() < 0.3,
+    )
+
+
 # --- crops from simulated photos --------------------------------------------------------------
 
 
@@ -252,6 +281,7 @@ def with_fresh_habits(writer: Writer, rng: random.Random) -> Writer:
 class _PhotoJob:
     seed: int
     tps: str
+    printer: PrintStyle
     writer: Writer
     fresh_habits: bool
     megapixels: float | None
@@ -286,7 +316,7 @@ def _cut_photo(job: _PhotoJob) -> _PhotoResult | None:
     rng = random.Random(job.seed)
     writer = with_fresh_habits(job.writer, rng) if job.fresh_habits else job.writer
     kind = rng.choices(list(PHOTO_KINDS), weights=list(PHOTO_KINDS.values()))[0]
-    simulated = simulate_photo(job.seed, job.tps, writer, kind, job.megapixels)
+    simulated = simulate_photo(job.seed, job.tps, writer, kind, job.megapixels, printer=job.printer)
     try:
         crops = cut_digit_boxes(*reader_view(simulated.jpeg, finder), layout)
     except PageNotFound:
@@ -307,11 +337,12 @@ def photo_crops(
     writers: Sequence[Writer],
     *,
     fresh_habits_share: float = 0.0,
+    other_printer_share: float = 0.0,
     megapixels: Sequence[float] | None = None,
     workers: int = WORKERS,
 ) -> tuple[Crops, np.ndarray]:
-    """Crops of `count` simulated photos (TPS and writer drawn from `seed`; the size of each
-    photo drawn in 2-12 MP, or cycled through `megapixels`), and each photo's megapixels.
+    """Crops of `count` simulated photos (TPS, printer and writer drawn from `seed`; the size of
+    each photo drawn in 2-12 MP, or cycled through `megapixels`), and each photo's megapixels.
     Photos where the reader finds no page are left out."""
     draw = random.Random(seed)
     stations = master_plan().tps
@@ -319,10 +350,14 @@ def photo_crops(
     for index in range(count):
         if index % PHOTOS_PER_FORM == 0:
             tps = draw.choice(stations).code
+            # No draw when the share is 0: the held-out photos stay those of earlier runs.
+            other = other_printer_share > 0 and draw.random() < other_printer_share
+            printer = some_printer(draw.getrandbits(32)) if other else REKAP_PRINT
         jobs.append(
             _PhotoJob(
                 seed=draw.getrandbits(48),
                 tps=tps,
+                printer=printer,
                 writer=draw.choice(writers),
                 fresh_habits=draw.random() < fresh_habits_share,
                 megapixels=megapixels[index % len(megapixels)] if megapixels else None,
@@ -881,7 +916,12 @@ def training_data(
     """(crops to fit on, crops of other photos by the same hands to calibrate on)."""
     rng = np.random.default_rng(seed)
     crops, _ = photo_crops(
-        photos, seed, training_hands(), fresh_habits_share=FRESH_HABITS_SHARE, workers=workers
+        photos,
+        seed,
+        training_hands(),
+        fresh_habits_share=FRESH_HABITS_SHARE,
+        other_printer_share=OTHER_PRINTER_SHARE,
+        workers=workers,
     )
     validation_photos = crops.photo >= photos * (1 - VALIDATION_SHARE)
     fitting = crops.subset(~validation_photos)
