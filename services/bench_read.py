@@ -2,10 +2,10 @@
 
 Photos come from the simulator with writers kept out of training (`HELD_OUT_WRITERS`), at
 12 MP and at 3 MP, on forms printed as `rekap forms render` prints them or, in turn, by other
-print shops (`OTHER_PRINTERS`). For each photo, in the same run on the same bytes: the time to merely
-decode the JPEG to grayscale (cv2.imdecode, the floor) and the time of the whole read, stage
-by stage; then the judge's verdict, scored against the simulation's truth. One thread, so the
-rates are per core.
+print shops (`OTHER_PRINTERS`). For each photo, in the same run on the same bytes: the time to
+merely decode the JPEG to grayscale (cv2.imdecode, the floor) and the time of the whole read,
+stage by stage; then the judge's verdict, scored against the simulation's truth. One thread,
+so the rates are per core.
 """
 
 from __future__ import annotations
