@@ -22,7 +22,9 @@ import pytesseract
 from schemas.form_layout import FormLayout, Rect, tps_codes_in_text
 from services.ocr.page import PageGeometry
 
-TEXT_PX_PER_MM = 8.0
+TEXT_PX_PER_MM = 6.0
+"""The first read: Tesseract's time grows with the pixels, and at 8 px/mm it took about 30 ms
+more on a 12 MP photo while the two reads together found the printed code no more often."""
 SECOND_READ_PX_PER_MM = 12.0
 TESSERACT_TIMEOUT_SECONDS = 5
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
