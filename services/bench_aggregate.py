@@ -1,9 +1,10 @@
 """`rekap bench aggregate`: how fast accepted tallies become region totals and log entries.
 
 Into a fresh database with the Jakarta master data, every TPS (or the first N) gets a random
-consistent tally, applied one transaction each by the aggregate worker's own `record_tally` (log
-entry, totals moved, outbox event); a tenth then get a corrected second version. Then a tree
-head is signed over the whole log, and the totals are recomputed by brute force and compared.
+consistent tally (the photo simulator's), applied one transaction each by the aggregate
+worker's own `record_tally` (log entry, totals moved, outbox event); a tenth then get a
+corrected second version. Then a tree head is signed over the whole log, and the totals are
+recomputed by brute force and compared.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from services.aggregate.rollup import check_totals
 from services.aggregate.worker import record_tally
 from services.common.database.models import Candidate, Tps
 from services.common.transparency.log_store import sign_tree_head
+from simulation.tally import random_tally
 
 
 @dataclass(frozen=True)
@@ -45,26 +47,19 @@ class AggregateBench:
         ]
 
 
-def random_tally(rng: random.Random, tps: Tps, contest: str, candidates: int, version: int):
-    voters = rng.randint(100, min(600, tps.dpt_l + tps.dpt_p))
-    invalid = rng.randint(0, voters // 20)
-    votes = [rng.randint(0, voters - invalid) for _ in range(candidates)]
-    scale = (voters - invalid) / max(1, sum(votes))
-    votes = [int(v * scale) for v in votes]
-    votes[0] += voters - invalid - sum(votes)
-    values = {f"suara_paslon_{n}": v for n, v in enumerate(votes, start=1)} | {
-        "suara_sah": sum(votes),
-        "suara_tidak_sah": invalid,
-        "suara_total": voters,
-        "pengguna_total_jml": voters,
-        "dpt_jml": tps.dpt_l + tps.dpt_p,
-    }
+def accepted_tally(
+    rng: random.Random, tps: Tps, contest: str, candidates: int, version: int
+) -> TallyAccepted:
+    """A consistent tally of `tps` (the simulator's), as validate would publish it."""
+    values = random_tally(rng, tps.dpt_l, tps.dpt_p, candidates)
     return TallyAccepted(
         contest=contest,
         tps=tps.code,
         version=version,
         values=values,
-        candidate_votes=dict(enumerate(votes, start=1)),
+        candidate_votes={
+            number: values[f"suara_paslon_{number}"] or 0 for number in range(1, candidates + 1)
+        },
         decided_by="auto",
         submission_ids=[f"bench-{tps.code}-{version}"],
         photo_sha256s=[f"{rng.getrandbits(256):064x}"],
@@ -83,9 +78,9 @@ async def run_aggregate_bench(sessions, database: str, limit: int | None, seed: 
                 await session.scalars(select(Candidate).where(Candidate.contest_code == contest))
             ).all()
         )
-    versions = [random_tally(rng, tps, contest, candidates, 1) for tps in stations]
+    versions = [accepted_tally(rng, tps, contest, candidates, 1) for tps in stations]
     versions += [
-        random_tally(rng, tps, contest, candidates, 2)
+        accepted_tally(rng, tps, contest, candidates, 2)
         for tps in rng.sample(stations, len(stations) // 10)
     ]
     started = time.perf_counter()

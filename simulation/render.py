@@ -162,6 +162,8 @@ def placed_on_paper(pixels: np.ndarray, style: PrintStyle) -> np.ndarray:
 
 def _printed_ink(pixels: np.ndarray, style: PrintStyle, dpi: int, seed: str) -> np.ndarray:
     """The drawn page in `style`'s toner, photocopied if it is a copy."""
+    if style.toner == BLACK and not style.photocopy:
+        return pixels
     if style.photocopy:
         rng = np.random.default_rng(random.Random(f"{style.name} {seed}").getrandbits(32))
         pixels = cv2.GaussianBlur(pixels, (0, 0), 0.06 * dpi / 25.4)

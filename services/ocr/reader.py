@@ -120,9 +120,7 @@ def sharp_enough(
     if geometry.px_per_mm() >= MIN_PX_PER_MM or not decoded.reduced:
         return decoded.pixels, geometry
     wanted = max(decoded.pixels.shape) * MIN_PX_PER_MM / geometry.px_per_mm()
-    sharper = decode_sized(data, long_side=round(wanted), max_long_side=decoded.full_long_side)
-    factor = max(sharper.pixels.shape) / max(decoded.pixels.shape)
-    return sharper.pixels, geometry.scaled(factor, sharper.pixels.shape)
+    return decoded_again(data, round(wanted), decoded.full_long_side, decoded.pixels, geometry)
 
 
 def every_pixel(
@@ -132,9 +130,16 @@ def every_pixel(
     it is whole already)."""
     if max(photo.shape) >= full_long_side:
         return photo, geometry
-    whole = decode_sized(data, long_side=full_long_side, max_long_side=full_long_side)
-    factor = max(whole.pixels.shape) / max(photo.shape)
-    return whole.pixels, geometry.scaled(factor, whole.pixels.shape)
+    return decoded_again(data, full_long_side, full_long_side, photo, geometry)
+
+
+def decoded_again(
+    data: bytes, long_side: int, max_long_side: int, photo: np.ndarray, geometry: PageGeometry
+) -> tuple[np.ndarray, PageGeometry]:
+    """The photo decoded at another size, with `geometry` (found on `photo`) scaled to it."""
+    again = decode_sized(data, long_side=long_side, max_long_side=max_long_side)
+    factor = max(again.pixels.shape) / max(photo.shape)
+    return again.pixels, geometry.scaled(factor, again.pixels.shape)
 
 
 @contextmanager
