@@ -7,17 +7,27 @@ every pixel of the photo: a misread digit of the printed code would otherwise se
 to review as a swapped sticker, while a sticker really from another TPS reads the other code
 both times.
 
-Tesseract runs as a child process per call (pytesseract). With OpenMP threads it is slower
-on a busy machine, not faster: each call is limited to one thread.
+Two ways to run the same Tesseract (`text_reader`): in this process through tesserocr, which
+loads the model once per thread, or as a child process per call through pytesseract, which
+loads it again for every block (about 90 ms a call before reading anything, more than the rest
+of a whole read). tesserocr ships wheels for Linux and Windows; elsewhere pytesseract and the
+`tesseract` program do the work. Either runs Tesseract on one thread: with OpenMP threads it
+is slower on a busy machine, not faster.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import threading
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytesseract
+from PIL import Image
 
 from schemas.form_layout import FormLayout, Rect, tps_codes_in_text
 from services.ocr.page import PageGeometry
@@ -28,6 +38,9 @@ more on a 12 MP photo while the two reads together found the printed code no mor
 SECOND_READ_PX_PER_MM = 12.0
 TESSERACT_TIMEOUT_SECONDS = 5
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+TextReader = Callable[[np.ndarray], str | None]
+"""Grayscale pixels of printed text in, the text out (None when Tesseract fails or times out)."""
 
 
 def region_block(layout: FormLayout) -> Rect:
@@ -41,24 +54,33 @@ def read_region_block(
     photo: np.ndarray,
     geometry: PageGeometry,
     layout: FormLayout,
+    read_text: TextReader,
     qr_tps: str | None = None,
     all_pixels: Callable[[], tuple[np.ndarray, PageGeometry]] | None = None,
 ) -> str | None:
-    """The block's text as Tesseract reads it; None when Tesseract fails or times out. With
-    the QR's TPS code, a text that does not name it is read again at a larger scale (from
-    `all_pixels()` when given: the photo decoded whole), and the second text is kept if it
-    names the QR's TPS."""
+    """The block's text as `read_text` reads it. With the QR's TPS code, a text that does not
+    name it is read again at a larger scale (from `all_pixels()` when given: the photo decoded
+    whole), and the second text is kept if it names the QR's TPS."""
     block = region_block(layout)
-    text = _tesseract(geometry.warp(photo, block, TEXT_PX_PER_MM))
+    text = read_text(geometry.warp(photo, block, TEXT_PX_PER_MM))
     if qr_tps is None or qr_tps in tps_codes_in_text(text or ""):
         return text
     if all_pixels is not None:
         photo, geometry = all_pixels()
-    again = _tesseract(geometry.warp(photo, block, SECOND_READ_PX_PER_MM))
+    again = read_text(geometry.warp(photo, block, SECOND_READ_PX_PER_MM))
     return again if qr_tps in tps_codes_in_text(again or "") else text
 
 
-def _tesseract(gray: np.ndarray) -> str | None:
+def text_reader() -> TextReader:
+    """Tesseract in this process when tesserocr is installed, else a `tesseract` process."""
+    try:
+        import tesserocr
+    except ImportError:
+        return tesseract_process
+    return InProcessTesseract(tesserocr)
+
+
+def tesseract_process(gray: np.ndarray) -> str | None:
     try:
         text = pytesseract.image_to_string(
             gray, lang="eng", config="--psm 6", timeout=TESSERACT_TIMEOUT_SECONDS
@@ -66,3 +88,44 @@ def _tesseract(gray: np.ndarray) -> str | None:
     except (RuntimeError, pytesseract.TesseractError, OSError):
         return None
     return text.strip() or None
+
+
+class InProcessTesseract:
+    """Tesseract through tesserocr, with one engine per thread (an engine is not thread-safe)
+    and the English model from where the installed `tesseract` keeps its data."""
+
+    def __init__(self, tesserocr) -> None:
+        self._tesserocr = tesserocr
+        self._engines = threading.local()
+
+    def __call__(self, gray: np.ndarray) -> str | None:
+        engine = self._engine()
+        engine.SetImage(Image.fromarray(gray))
+        if not engine.Recognize(timeout=TESSERACT_TIMEOUT_SECONDS * 1000):
+            return None
+        return engine.GetUTF8Text().strip() or None
+
+    def _engine(self):
+        engine = getattr(self._engines, "engine", None)
+        if engine is None:
+            engine = self._tesserocr.PyTessBaseAPI(
+                path=str(tessdata_dir()), lang="eng", psm=self._tesserocr.PSM.SINGLE_BLOCK
+            )
+            self._engines.engine = engine
+        return engine
+
+
+@cache
+def tessdata_dir() -> Path:
+    """The folder of Tesseract's models, as the installed `tesseract` reports it."""
+    listed = subprocess.run(
+        [pytesseract.pytesseract.tesseract_cmd, "--list-langs"],
+        capture_output=True,
+        text=True,
+        timeout=TESSERACT_TIMEOUT_SECONDS,
+        check=True,
+    )
+    found = re.search(r'languages in "([^"]+)"', listed.stdout + listed.stderr)
+    if found is None:
+        raise RuntimeError("`tesseract --list-langs` did not say where its models are")
+    return Path(found.group(1))

@@ -23,10 +23,10 @@ from services.ocr.decode import DecodedPhoto, UndecodablePhoto, decode_sized
 from services.ocr.digits import DigitClassifier, load_classifier
 from services.ocr.fields import field_values
 from services.ocr.page import MarkerFinder, PageGeometry, PageNotFound
-from services.ocr.printed_text import read_region_block
+from services.ocr.printed_text import TextReader, read_region_block, text_reader
 from services.ocr.qr import read_qr
 
-READER_VERSION = "reader-2"
+READER_VERSION = "reader-3"
 MIN_PX_PER_MM = 4.0
 """Below this the digits and the QR lose detail: decode the photo again with more pixels.
 (A digit box is then still about 30 pixels wide, more than the classifier's 28; reading 12 MP
@@ -49,11 +49,13 @@ class FormReader:
         layout: FormLayout | None = None,
         classifier: DigitClassifier | None = None,
         read_printed_text: bool = True,
+        read_text: TextReader | None = None,
     ) -> None:
         self.layout = layout or load_form_layout()
         self.classifier = classifier or load_classifier()
         self.markers = MarkerFinder(self.layout)
         self.read_printed_text = read_printed_text
+        self.read_text = read_text or text_reader()
 
     @property
     def engine_version(self) -> str:
@@ -81,6 +83,7 @@ class FormReader:
                     photo,
                     geometry,
                     self.layout,
+                    self.read_text,
                     qr.tps if qr else None,
                     lambda: every_pixel(data, decoded.full_long_side, photo, geometry),
                 )
