@@ -485,6 +485,7 @@ def stray_mark_blanks(count: int, layout: FormLayout, rng: np.random.Generator) 
     of the box line at the top, bottom or side, a dot or a short tick of the pen."""
     height, width = _interior_shape(layout)
     overshoot = round(OVERSHOOT_MM * BOX_PX_PER_MM)
+    side_remnant_px = round(0.4 * height)
     rows, cols = np.mgrid[0:height, 0:width].astype(np.float32)
     glyphs, inks = [], []
     for _ in range(count):
@@ -506,9 +507,11 @@ def stray_mark_blanks(count: int, layout: FormLayout, rng: np.random.Generator) 
                 end = int(rng.integers(start + 2, width + 1))
                 interior[max(0, row) : row + thickness, start:end] += strength
             else:
+                # A piece of a side line, never most of it: a thin stroke the height of
+                # the box is a 1 written along the line (the eraser leaves no whole side).
                 col = 0 if side == 2 else width - thickness
-                start = int(rng.integers(0, height // 2))
-                end = int(rng.integers(start + 2, height + 1))
+                start = int(rng.integers(0, height - side_remnant_px))
+                end = int(rng.integers(start + 2, start + side_remnant_px + 1))
                 interior[start:end, col : col + thickness] += strength
         if rng.random() < 0.5:
             centre = (int(rng.integers(2, width - 2)), int(rng.integers(2, height - 2)))

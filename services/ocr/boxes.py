@@ -1,11 +1,11 @@
 """Cutting every digit box out of the flattened page and cleaning it for the classifier.
 
-The printed box lines are erased first (long straight runs of ink where the layout puts the
-lines); a crop then keeps the box and a little past its top and bottom, and the ink is scaled
-into a 28x28 square and centred by its centre of mass, as in MNIST. Ink is measured relative
-to the local paper, so shadows and uneven light do not look like ink, and to how dark the
-printed lines look in this photo, so a blurred or dim photo of a pencil digit keeps its strokes.
-"""
+The printed box lines are erased first (straight strips of the print's own width, fitted where
+the layout puts the lines); a crop then keeps the box and a little past its top and bottom,
+and the ink is scaled into a 28x28 square and centred by its centre of mass, as in MNIST. Ink
+is measured relative to the local paper, so shadows and uneven light do not look like ink, and
+to how dark the printed lines look in this photo, so a blurred or dim photo of a pencil digit
+keeps its strokes."""
 
 from __future__ import annotations
 
@@ -25,16 +25,16 @@ OUTER_REACH_MM = 2.5
 lies there, so ink there is the writer's digit spilling over the line."""
 LINE_GAP_MM = 1.0
 """A stroke that ends this close to an erased outer line is taken to cross it."""
-LINE_RUN_MM = 5.0
 LINE_BAND_MM = 0.8
 """How far from its place in the layout a printed box line may be found (the page geometry is
-good to a fraction of a millimetre); a digit's own long strokes (the stem of a 1, the bar of a
-7) lie further in and are kept."""
+good to a fraction of a millimetre)."""
+LINE_MIN_FIT_PX = 6
+"""A line is placed by its own ink where at least this many positions along it show it alone
+(else it is taken to run straight along its band's darkest row)."""
 LINE_FIND_THRESHOLD = 0.15
 FAINT_LINE_SHARE = 0.5
 """Grey lines (a printer low on toner, a faint copy) are found at half the darkness that most
 of the line bands reach, when that is below LINE_FIND_THRESHOLD."""
-LINE_ERASE_PX = 3
 MIN_PRINT_DARKNESS = 0.3
 MIN_DIGIT_HEIGHT_SHARE = 0.45
 SPECK_SHARE = 0.15
@@ -65,7 +65,7 @@ def cut_digit_boxes(photo: np.ndarray, geometry: PageGeometry, layout: FormLayou
     flat = geometry.warp(photo, area, BOX_PX_PER_MM).astype(np.float32)
     paper = _paper_level(flat)
     darkness = np.clip((paper - flat) / np.maximum(paper, 1.0), 0.0, 1.0)
-    darkness = _erase_box_lines(darkness, _line_bands(darkness.shape, layout, area))
+    darkness = erase_box_lines(darkness, layout, area)
     glyphs, ink, boxes = [], [], []
     for field in layout.fields:
         last = len(field.boxes) - 1
@@ -154,56 +154,174 @@ def _interior(
     return interior, (beyond[0], interior.shape[1] - (right - left) - beyond[0])
 
 
-def _line_bands(shape: tuple[int, ...], layout: FormLayout, area: Rect) -> np.ndarray:
-    """Where the printed box lines are: a band of LINE_BAND_MM either side of every box edge,
-    in the pixels of the flattened `area`."""
-    bands = np.zeros(shape[:2], dtype=np.uint8)
+@dataclass(frozen=True)
+class _LineSegment:
+    """One printed box line in the pixels of the flattened area: where the layout puts it
+    across (a row for a horizontal line, a column for a vertical one) and the stretch it runs
+    along (start inclusive, end exclusive)."""
+
+    field: int
+    horizontal: bool
+    across: int
+    start: int
+    end: int
+
+
+def _line_segments(layout: FormLayout, area: Rect) -> list[_LineSegment]:
+    """Every field's top and bottom lines and its box sides, a band's reach longer at each end
+    so the corners are covered."""
     reach = round(LINE_BAND_MM * BOX_PX_PER_MM)
 
     def px(mm: float, origin: float) -> int:
         return round((mm - origin) * BOX_PX_PER_MM)
 
-    for field in layout.fields:
+    segments = []
+    for number, field in enumerate(layout.fields):
         rect = field.rect
-        left, right = px(rect.x, area.x), px(rect.right, area.x)
-        top, bottom = px(rect.y, area.y), px(rect.bottom, area.y)
-        for row in (top, bottom):
-            bands[
-                max(0, row - reach) : row + reach + 1, max(0, left - reach) : right + reach + 1
-            ] = 1
-        for column in (*(px(box.x, area.x) for box in field.boxes), right):
-            bands[
-                max(0, top - reach) : bottom + reach + 1,
-                max(0, column - reach) : column + reach + 1,
-            ] = 1
-    return bands
+        left, right = px(rect.x, area.x) - reach, px(rect.right, area.x) + reach + 1
+        top, bottom = px(rect.y, area.y) - reach, px(rect.bottom, area.y) + reach + 1
+        for row in (px(rect.y, area.y), px(rect.bottom, area.y)):
+            segments.append(_LineSegment(number, True, row, max(0, left), right))
+        for column in (*(px(box.x, area.x) for box in field.boxes), px(rect.right, area.x)):
+            segments.append(_LineSegment(number, False, column, max(0, top), bottom))
+    return segments
 
 
-def _erase_box_lines(darkness: np.ndarray, bands: np.ndarray) -> np.ndarray:
+def _band(image: np.ndarray, segment: _LineSegment, reach: int) -> np.ndarray:
+    """The band of `image` around a segment, as (across, along): a vertical line's band is
+    transposed (a view: writing to it writes to `image`)."""
+    low = max(0, segment.across - reach)
+    if segment.horizontal:
+        return image[low : segment.across + reach + 1, segment.start : segment.end]
+    return image[segment.start : segment.end, low : segment.across + reach + 1].T
+
+
+def erase_box_lines(darkness: np.ndarray, layout: FormLayout, area: Rect) -> np.ndarray:
     """Remove the printed box lines, and measure darkness against theirs.
 
-    Lines are ink in long straight horizontal or vertical runs (far longer than any digit
-    stroke), found by morphological opening, inside the bands where the layout puts them;
-    they are erased dilated a pixel for blur. Black print shows this photo's contrast (blur,
-    exposure and JPEG lower it, for the digits as much): the darkness is divided by how dark
-    the lines look, so that INK_THRESHOLD means the same share of "black" in every photo and a
-    faint pencil digit in a dim photo is not cut into pieces. A printer low on toner prints
-    grey lines; where the writing is darker than the lines, it is the measure of black
-    instead (else every shade of paper would become ink)."""
-    in_bands = darkness[bands > 0]
+    A printed line is straight and of one width all along. Across its band (where the layout
+    puts it), the run of ink through the band's darkest row is the line, where nothing else
+    touches it; the line's width is the most common length of those runs over the lines of
+    its field and direction (blur differs over the page, and a stroke along one short box
+    side must not pass for its width). A straight fit through the middles of the runs that
+    are the line alone places it. Then at each position the run of ink through the line's
+    middle is erased, whole where it is no longer than the line (its blurred edges included);
+    where it is longer, writing touches the line, and only the line's width about its middle
+    goes. So a digit's stroke beside the
+    line (the bar of a 7 under the top line, the side of a 0 along a box side) keeps its ink;
+    only where it crosses the line is it cut, by the line's width.
+
+    Black print shows this photo's contrast (blur, exposure and JPEG lower it, for the digits
+    as much): the darkness is divided by how dark the lines look, so that INK_THRESHOLD means
+    the same share of "black" in every photo and a faint pencil digit in a dim photo is not
+    cut into pieces. A printer low on toner prints grey lines, found at half the darkness most
+    of the bands reach; where the writing is darker than the lines, it is the measure of
+    black instead (else every shade of paper would become ink)."""
+    reach = round(LINE_BAND_MM * BOX_PX_PER_MM)
+    segments = _line_segments(layout, area)
+    in_bands = np.concatenate([_band(darkness, segment, reach).ravel() for segment in segments])
     faint_lines = FAINT_LINE_SHARE * float(np.percentile(in_bands, 90)) if in_bands.size else 1.0
-    ink = (darkness > min(LINE_FIND_THRESHOLD, faint_lines)).astype(np.uint8)
-    run = round(LINE_RUN_MM * BOX_PX_PER_MM)
-    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
-    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8))
-    lines = (horizontal | vertical) & bands
-    print_darkness = float(np.percentile(darkness[lines > 0], 75)) if lines.any() else 1.0
-    erased = cv2.dilate(lines, np.ones((LINE_ERASE_PX, LINE_ERASE_PX), np.uint8)) & bands
-    writing = darkness[(ink > 0) & (erased == 0)]
+    threshold = min(LINE_FIND_THRESHOLD, faint_lines)
+    erased = np.zeros(darkness.shape, dtype=bool)
+    alike: dict[tuple[int, ...], list[_LineSegment]] = {}
+    for segment in segments:
+        alike.setdefault(_band(darkness, segment, reach).shape, []).append(segment)
+    for group in alike.values():
+        bands = np.stack([_band(darkness, segment, reach) for segment in group])
+        nominal = np.array([segment.across - max(0, segment.across - reach) for segment in group])
+        strips = _line_strips(bands > threshold, bands, nominal, [s.field for s in group], reach)
+        for segment, strip in zip(group, strips, strict=True):
+            _band(erased, segment, reach)[...] |= strip
+    lines = erased & (darkness > threshold)
+    print_darkness = float(np.percentile(darkness[lines], 75)) if lines.any() else 1.0
+    writing = darkness[(darkness > threshold) & ~erased]
     writing_darkness = float(np.percentile(writing, 75)) if writing.size else 0.0
     black = max(print_darkness, writing_darkness, MIN_PRINT_DARKNESS)
     relative = np.clip(darkness / black, 0.0, 1.0)
-    return np.where(erased > 0, 0.0, relative).astype(np.float32)
+    return np.where(erased, 0.0, relative).astype(np.float32)
+
+
+def _line_strips(
+    ink: np.ndarray, bands: np.ndarray, nominal: np.ndarray, fields: list[int], reach: int
+) -> np.ndarray:
+    """(lines, across, along) bands of lines of one direction, their ink and the layout's row
+    of each -> the pixels of each line (`erase_box_lines`)."""
+    rows = np.arange(ink.shape[1])
+    closeness = 1 - 0.5 * np.abs(rows[None, :] - nominal[:, None]) / (reach + 1)
+    darkest = np.argmax(bands.mean(axis=2) * closeness, axis=1)
+    first = _runs_through(ink, np.broadcast_to(darkest[:, None], ink[:, 0].shape))
+    lengths = first.sum(axis=1)
+    field_of = np.array(fields)
+    width = np.zeros(len(fields), dtype=np.int64)
+    for field in set(fields):
+        mine = field_of == field
+        width[mine] = _most_common_count(lengths[mine])
+    alone = (lengths > 0) & (lengths <= width[:, None] + 1)
+    middles = (first * rows[None, :, None]).sum(axis=1) / np.maximum(lengths, 1)
+    middle = _fitted_middles(alone, middles, darkest.astype(np.float64))
+    run = _runs_through(ink, np.rint(middle).astype(np.int64))
+    core = np.abs(rows[None, :, None] - middle[:, None, :]) <= width[:, None, None] / 2
+    only_the_line = run.sum(axis=1, keepdims=True) <= width[:, None, None] + 2
+    strips = core | (run & only_the_line)
+    strips[width == 0] = False
+    return strips
+
+
+def _runs_through(ink: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """(lines, across, along) ink and (lines, along) rows -> at each position, the unbroken
+    run of ink across the band that holds the row `centre` (or the row next to it when
+    `centre` itself is paper)."""
+    height = ink.shape[1]
+
+    def at(array: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        return np.take_along_axis(array, rows[:, None, :], axis=1)[:, 0]
+
+    centre = np.clip(centre, 0, height - 1)
+    for offset in (-1, 1):
+        beside = np.clip(centre + offset, 0, height - 1)
+        centre = np.where(~at(ink, centre) & at(ink, beside), beside, centre)
+    starts = ink.copy()
+    starts[:, 1:] &= ~ink[:, :-1]
+    run_number = np.cumsum(starts, axis=1)
+    same_run = run_number == at(run_number, centre)[:, None, :]
+    return ink & same_run & at(ink, centre)[:, None, :]
+
+
+def _most_common_count(counts: np.ndarray) -> int:
+    """The most common non-zero count; 0 when all are 0."""
+    inked = counts[counts > 0]
+    return int(np.bincount(inked).argmax()) if inked.size else 0
+
+
+def _fitted_middles(alone: np.ndarray, middles: np.ndarray, darkest: np.ndarray) -> np.ndarray:
+    """(lines, along): for each line, a straight fit through its `middles` where it shows
+    `alone`, refitted without the ones more than 1.5 pixels off; its darkest row where too
+    little of it shows alone."""
+    positions = np.arange(alone.shape[1])[None, :]
+    fitted = _straight_fit(alone, positions, middles, darkest)
+    close = alone & (np.abs(fitted - middles) <= 1.5)
+    refitted = np.where(
+        close.sum(axis=1, keepdims=True) >= LINE_MIN_FIT_PX,
+        _straight_fit(close, positions, middles, darkest),
+        fitted,
+    )
+    enough = alone.sum(axis=1, keepdims=True) >= LINE_MIN_FIT_PX
+    return np.where(enough, refitted, darkest[:, None])
+
+
+def _straight_fit(
+    use: np.ndarray, x: np.ndarray, y: np.ndarray, fallback: np.ndarray
+) -> np.ndarray:
+    """Least-squares lines y = a + b x through the points `use` marks, one per row, evaluated
+    at every x; `fallback` (flat) for a row with fewer than two distinct points."""
+    w = use.astype(np.float64)
+    n, sx, sy = w.sum(1), (w * x).sum(1), (w * y).sum(1)
+    sxx, sxy = (w * x * x).sum(1), (w * x * y).sum(1)
+    spread = n * sxx - sx * sx
+    ok = spread > 1e-9
+    slope = np.where(ok, (n * sxy - sx * sy) / np.where(ok, spread, 1), 0.0)
+    intercept = np.where(ok, (sy - slope * sx) / np.maximum(n, 1), fallback)
+    return intercept[:, None] + slope[:, None] * x
 
 
 def _box_in_photo(geometry: PageGeometry, box: Rect) -> tuple[int, int, int, int]:
