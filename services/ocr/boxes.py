@@ -207,9 +207,9 @@ def erase_box_lines(darkness: np.ndarray, layout: FormLayout, area: Rect) -> np.
     are the line alone places it. Then at each position the run of ink through the line's
     middle is erased, whole where it is no longer than the line (its blurred edges included);
     where it is longer, writing touches the line, and only the line's width about its middle
-    goes. So a digit's stroke beside the
-    line (the bar of a 7 under the top line, the side of a 0 along a box side) keeps its ink;
-    only where it crosses the line is it cut, by the line's width.
+    goes. So a digit's stroke beside the line (the bar of a 7 under the top line, the side of
+    a 0 along a box side) keeps its ink; only where it crosses the line is it cut, by the
+    line's width.
 
     Black print shows this photo's contrast (blur, exposure and JPEG lower it, for the digits
     as much): the darkness is divided by how dark the lines look, so that INK_THRESHOLD means
