@@ -72,12 +72,14 @@ def read_region_block(
 
 
 def text_reader() -> TextReader:
-    """Tesseract in this process when tesserocr is installed, else a `tesseract` process."""
+    """Tesseract in this process when tesserocr is installed, else a `tesseract` process;
+    `TesseractMissing` when Tesseract or its English model is not installed."""
+    models = tessdata_dir()
     try:
         import tesserocr
     except ImportError:
         return tesseract_process
-    return InProcessTesseract(tesserocr)
+    return InProcessTesseract(tesserocr, models)
 
 
 def tesseract_process(gray: np.ndarray) -> str | None:
@@ -91,41 +93,55 @@ def tesseract_process(gray: np.ndarray) -> str | None:
 
 
 class InProcessTesseract:
-    """Tesseract through tesserocr, with one engine per thread (an engine is not thread-safe)
-    and the English model from where the installed `tesseract` keeps its data."""
+    """Tesseract through tesserocr, with one engine per thread (an engine is not thread-safe),
+    its English model read from `models`."""
 
-    def __init__(self, tesserocr) -> None:
+    def __init__(self, tesserocr, models: Path) -> None:
         self._tesserocr = tesserocr
+        self._models = models
         self._engines = threading.local()
 
     def __call__(self, gray: np.ndarray) -> str | None:
         engine = self._engine()
-        engine.SetImage(Image.fromarray(gray))
-        if not engine.Recognize(timeout=TESSERACT_TIMEOUT_SECONDS * 1000):
+        try:
+            engine.SetImage(Image.fromarray(gray))
+            if not engine.Recognize(timeout=TESSERACT_TIMEOUT_SECONDS * 1000):
+                return None
+            return engine.GetUTF8Text().strip() or None
+        except RuntimeError:
             return None
-        return engine.GetUTF8Text().strip() or None
 
     def _engine(self):
         engine = getattr(self._engines, "engine", None)
         if engine is None:
             engine = self._tesserocr.PyTessBaseAPI(
-                path=str(tessdata_dir()), lang="eng", psm=self._tesserocr.PSM.SINGLE_BLOCK
+                path=str(self._models), lang="eng", psm=self._tesserocr.PSM.SINGLE_BLOCK
             )
             self._engines.engine = engine
         return engine
 
 
+class TesseractMissing(RuntimeError):
+    """Tesseract or its English model is not installed (Debian: apt install tesseract-ocr)."""
+
+
 @cache
 def tessdata_dir() -> Path:
     """The folder of Tesseract's models, as the installed `tesseract` reports it."""
-    listed = subprocess.run(
-        [pytesseract.pytesseract.tesseract_cmd, "--list-langs"],
-        capture_output=True,
-        text=True,
-        timeout=TESSERACT_TIMEOUT_SECONDS,
-        check=True,
-    )
+    try:
+        listed = subprocess.run(
+            [pytesseract.pytesseract.tesseract_cmd, "--list-langs"],
+            capture_output=True,
+            text=True,
+            timeout=TESSERACT_TIMEOUT_SECONDS,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        raise TesseractMissing(
+            f"cannot run `tesseract --list-langs` ({type(error).__name__}): install "
+            "tesseract-ocr (scripts/setup does)"
+        ) from None
     found = re.search(r'languages in "([^"]+)"', listed.stdout + listed.stderr)
-    if found is None:
-        raise RuntimeError("`tesseract --list-langs` did not say where its models are")
+    if found is None or "eng" not in listed.stdout.split():
+        raise TesseractMissing("Tesseract's English model is missing: install tesseract-ocr-eng")
     return Path(found.group(1))

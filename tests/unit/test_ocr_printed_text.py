@@ -2,14 +2,17 @@
 QR's TPS is read again larger, and a sticker from another TPS still shows."""
 
 import numpy as np
+import pytesseract
 import pytest
 
 from schemas.form_layout import tps_codes_in_text
 from services.ocr.decode import decode_photo, decode_sized
 from services.ocr.printed_text import (
     InProcessTesseract,
+    TesseractMissing,
     read_region_block,
     region_block,
+    tessdata_dir,
     tesseract_process,
     text_reader,
 )
@@ -90,3 +93,13 @@ def test_a_block_with_nothing_printed_reads_as_no_text():
     blank = np.full((156, 900), 255, np.uint8)
     assert READ_TEXT(blank) is None
     assert tesseract_process(blank) is None
+
+
+def test_a_machine_without_tesseract_is_told_what_to_install(monkeypatch):
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    tessdata_dir.cache_clear()
+    try:
+        with pytest.raises(TesseractMissing, match="install tesseract-ocr"):
+            text_reader()
+    finally:
+        tessdata_dir.cache_clear()
