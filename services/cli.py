@@ -344,10 +344,15 @@ def read(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON line per photo.")] = False,
 ) -> None:
     """Read photos offline with the services' reader and rules: accept, review or reject."""
+    from services.ocr.digits import ModelMissing
+    from services.ocr.printed_text import TesseractMissing
     from services.ocr.reader import FormReader
     from services.read_photos import read_photos
 
-    reader = FormReader()
+    try:
+        reader = FormReader()
+    except (ModelMissing, TesseractMissing) as error:
+        raise fail(str(error)) from None
     for line in read_photos(photos, reader, contest, tps):
         if as_json:
             print(json.dumps(line), flush=True)
