@@ -157,9 +157,11 @@ def test_a_last_digit_spilling_over_the_fields_outer_line_is_read_whole():
     cv2.putText(box, "7", (14, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 255, 4)
     box[:, 30:34] = 0  # the erased line
     darkness = cv2.GaussianBlur(box.astype(np.float32) / 255, (0, 0), 0.7)
-    whole, _ = clean_glyph(darkness, beyond=(0, 15))
-    cut_at_the_line, _ = clean_glyph(darkness[:, :32])
-    read = load_classifier().probabilities(np.stack([whole, cut_at_the_line]), np.zeros(2))
+    whole, whole_ink = clean_glyph(darkness, beyond=(0, 15))
+    cut_at_the_line, cut_ink = clean_glyph(darkness[:, :32])
+    read = load_classifier().probabilities(
+        np.stack([whole, cut_at_the_line]), np.array([whole_ink, cut_ink])
+    )
     assert read[0].argmax() == 7
     assert not np.array_equal(whole, cut_at_the_line)
 
