@@ -23,7 +23,7 @@ from services.ocr.decode import DecodedPhoto, UndecodablePhoto, decode_sized
 from services.ocr.digits import DigitClassifier, load_classifier
 from services.ocr.fields import field_values
 from services.ocr.page import MarkerFinder, PageGeometry, PageNotFound
-from services.ocr.printed_text import TextReader, read_region_block, text_reader
+from services.ocr.printed_text import read_region_block, text_reader
 from services.ocr.qr import read_qr
 
 READER_VERSION = "reader-3"
@@ -49,13 +49,11 @@ class FormReader:
         layout: FormLayout | None = None,
         classifier: DigitClassifier | None = None,
         read_printed_text: bool = True,
-        read_text: TextReader | None = None,
     ) -> None:
         self.layout = layout or load_form_layout()
         self.classifier = classifier or load_classifier()
         self.markers = MarkerFinder(self.layout)
-        self.read_printed_text = read_printed_text
-        self.read_text = read_text or text_reader()
+        self.read_text = text_reader() if read_printed_text else None
 
     @property
     def engine_version(self) -> str:
@@ -77,7 +75,7 @@ class FormReader:
         with _timed(stages, "qr"):
             qr = read_qr(photo, geometry, self.layout)
         printed = None
-        if self.read_printed_text:
+        if self.read_text is not None:
             with _timed(stages, "printed_text"):
                 printed = read_region_block(
                     photo,
