@@ -268,3 +268,23 @@ def tps_codes_in_text(text: str) -> set[str]:
         if len(characters) == TPS_CODE_DIGITS and true_digits >= MIN_TRUE_DIGITS_IN_CODE:
             codes.add("".join(_LOOKS_LIKE_DIGIT.get(c, c) for c in characters))
     return codes
+
+
+_TPS_NUMBER = re.compile(r"\bTPS\s*(?:NO\.?|NOMOR)?\s*[:.]?\s*(\d{1,3})(?!\d)", re.IGNORECASE)
+"""A TPS number as a region block prints it: "TPS : 067", "TPS No. 7", "TPS NOMOR 12"."""
+
+
+def tps_numbers_in_text(text: str) -> set[int]:
+    """The TPS numbers printed after "TPS" in OCR'd region block text (not the full codes)."""
+    return {int(number) for number in _TPS_NUMBER.findall(text)}
+
+
+def printed_tps_agrees(text: str, tps: str) -> bool | None:
+    """Whether OCR'd region block text names the TPS of code `tps`: by its full code when the
+    block prints codes, else by its number (the code's last three digits), as a block printed
+    only with the layout's names and TPS number has it; None when it shows neither."""
+    if codes := tps_codes_in_text(text):
+        return tps in codes
+    if numbers := tps_numbers_in_text(text):
+        return int(tps[-3:]) in numbers
+    return None

@@ -29,7 +29,7 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
-from schemas.form_layout import FormLayout, Rect, tps_codes_in_text
+from schemas.form_layout import FormLayout, Rect, printed_tps_agrees
 from services.ocr.page import PageGeometry
 
 TEXT_PX_PER_MM = 6.0
@@ -59,16 +59,17 @@ def read_region_block(
     all_pixels: Callable[[], tuple[np.ndarray, PageGeometry]] | None = None,
 ) -> str | None:
     """The block's text as `read_text` reads it. With the QR's TPS code, a text that does not
-    name it is read again at a larger scale (from `all_pixels()` when given: the photo decoded
-    whole), and the second text is kept if it names the QR's TPS."""
+    name that TPS (by code, or by number where the block prints no code) is read again at a
+    larger scale (from `all_pixels()` when given: the photo decoded whole), and the second
+    text is kept if it names the QR's TPS."""
     block = region_block(layout)
     text = read_text(geometry.warp(photo, block, TEXT_PX_PER_MM))
-    if qr_tps is None or qr_tps in tps_codes_in_text(text or ""):
+    if qr_tps is None or printed_tps_agrees(text or "", qr_tps):
         return text
     if all_pixels is not None:
         photo, geometry = all_pixels()
     again = read_text(geometry.warp(photo, block, SECOND_READ_PX_PER_MM))
-    return again if qr_tps in tps_codes_in_text(again or "") else text
+    return again if printed_tps_agrees(again or "", qr_tps) else text
 
 
 def text_reader() -> TextReader:

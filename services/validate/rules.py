@@ -23,7 +23,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from schemas.events import QrPayload, RuleFinding
-from schemas.form_layout import load_form_layout, tps_codes_in_text
+from schemas.form_layout import (
+    load_form_layout,
+    printed_tps_agrees,
+    tps_codes_in_text,
+    tps_numbers_in_text,
+)
 
 FIELD_NAMES: tuple[str, ...] = load_form_layout().field_names
 MAX_FIELD_VALUE = 10 ** load_form_layout().number_boxes.digits - 1
@@ -222,14 +227,20 @@ def check_form_identity(
                 ),
             )
         )
-    if printed_codes and qr.tps not in printed_codes:
+    if printed_tps_agrees(printed_region_text or "", qr.tps) is False:
+        printed = (
+            f"TPS {', '.join(sorted(printed_codes))}"
+            if printed_codes
+            else "TPS number "
+            + ", ".join(map(str, sorted(tps_numbers_in_text(printed_region_text or ""))))
+        )
         findings.append(
             RuleFinding(
                 rule="printed_tps_differs_from_qr",
                 severity="hard",
                 message=(
-                    f"the printed region block names TPS {', '.join(sorted(printed_codes))} but "
-                    f"the QR names TPS {qr.tps}: is the QR sticker from another TPS?"
+                    f"the printed region block names {printed} but the QR names TPS {qr.tps} "
+                    f"(number {int(qr.tps[-3:])}): is the QR sticker from another TPS?"
                 ),
             )
         )

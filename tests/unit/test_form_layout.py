@@ -15,6 +15,7 @@ from schemas.form_layout import (
     format_qr_payload,
     load_form_layout,
     parse_qr_payload,
+    printed_tps_agrees,
     tps_codes_in_text,
 )
 
@@ -156,3 +157,20 @@ def test_a_payload_that_would_not_parse_back_cannot_be_built():
 )
 def test_tps_codes_are_found_through_ocr_noise(text: str, codes: set[str]) -> None:
     assert tps_codes_in_text(text) == codes
+
+
+@pytest.mark.parametrize(
+    ("text", "agrees"),
+    [
+        ("TPS : 002 KODE TPS: 3171011001002", True),
+        ("TPS : 002 KODE TPS: 3171011001003", False),  # the code decides, not the number
+        ("KELURAHAN/DESA : Gambir\nTPS : 002", True),
+        ("TPS No. 2", True),
+        ("TPS NOMOR 12", False),
+        ("KELURAHAN/DESA : Gambir", None),
+        ("TPS : OO2", None),  # a number misread as letters decides nothing
+        ("", None),
+    ],
+)
+def test_a_printed_block_names_the_tps_by_code_or_else_by_number(text, agrees) -> None:
+    assert printed_tps_agrees(text, "3171011001002") is agrees

@@ -161,6 +161,13 @@ def test_a_printed_block_naming_another_tps_than_the_qr_is_a_swapped_sticker() -
     assert OTHER_TPS in finding.message
 
 
+def test_a_block_printed_without_codes_is_checked_by_its_tps_number() -> None:
+    printed = "KELURAHAN/DESA : Gambir\nTPS : 007"
+    [finding] = check_master_data(EXAMPLE, QR, printed, FACTS)
+    assert finding.rule == "printed_tps_differs_from_qr"
+    assert "names TPS number 7 but the QR names TPS 3171011001001 (number 1)" in finding.message
+
+
 def test_the_printed_block_may_be_missing_or_name_no_code() -> None:
     assert check_master_data(EXAMPLE, QR, None, FACTS) == []
     assert check_master_data(EXAMPLE, QR, "KELURAHAN GAMBIR, TPS 001", FACTS) == []
