@@ -247,6 +247,8 @@ def _line_strips(
     """(lines, across, along) bands of lines of one direction, their ink and the layout's row
     of each -> the pixels of each line (`erase_box_lines`)."""
     rows = np.arange(ink.shape[1])
+    # The darkest row of each band, rows near the layout's preferred: the next field's line,
+    # 1 mm away, may lie in the band too.
     closeness = 1 - 0.5 * np.abs(rows[None, :] - nominal[:, None]) / (reach + 1)
     darkest = np.argmax(bands.mean(axis=2) * closeness, axis=1)
     first = _runs_through(ink, np.broadcast_to(darkest[:, None], ink[:, 0].shape))
