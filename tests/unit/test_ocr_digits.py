@@ -171,3 +171,17 @@ def test_ink_past_an_outer_line_is_not_a_digit_when_the_box_is_empty():
     cv2.line(box, (3, 10), (6, 40), 255, 4)  # a stroke of the row above, past the left line
     glyph, ink = clean_glyph(box.astype(np.float32) / 255, beyond=(15, 0))
     assert not glyph.any() and ink == 0
+
+
+def test_empty_boxes_read_as_if_each_were_classified_alone():
+    rng = np.random.default_rng(4)
+    glyphs = (rng.random((12, GLYPH_SIZE, GLYPH_SIZE)) > 0.85).astype(np.float32)
+    ink = glyphs.mean(axis=(1, 2)) / 2
+    glyphs[[1, 5, 6, 11]] = 0
+    ink[[1, 5, 6, 11]] = 0
+    classifier = load_classifier()
+    together = classifier.probabilities(glyphs, ink)
+    one_by_one = np.vstack(
+        [classifier.probabilities(glyphs[[box]], ink[[box]]) for box in range(len(glyphs))]
+    )
+    np.testing.assert_allclose(together, one_by_one, atol=1e-6)
