@@ -218,19 +218,23 @@ def erase_box_lines(darkness: np.ndarray, layout: FormLayout, area: Rect) -> np.
     of the bands reach; where the writing is darker than the lines, it is the measure of
     black instead (else every shade of paper would become ink)."""
     reach = round(LINE_BAND_MM * BOX_PX_PER_MM)
-    segments = _line_segments(layout, area)
-    in_bands = np.concatenate([_band(darkness, segment, reach).ravel() for segment in segments])
+    alike: dict[tuple[int, ...], list[tuple[_LineSegment, np.ndarray]]] = {}
+    for segment in _line_segments(layout, area):
+        band = _band(darkness, segment, reach)
+        alike.setdefault(band.shape, []).append((segment, band))
+    stacks = {shape: np.stack([band for _, band in group]) for shape, group in alike.items()}
+    in_bands = np.concatenate([stack.ravel() for stack in stacks.values()])
     faint_lines = FAINT_LINE_SHARE * float(np.percentile(in_bands, 90)) if in_bands.size else 1.0
     threshold = min(LINE_FIND_THRESHOLD, faint_lines)
     erased = np.zeros(darkness.shape, dtype=bool)
-    alike: dict[tuple[int, ...], list[_LineSegment]] = {}
-    for segment in segments:
-        alike.setdefault(_band(darkness, segment, reach).shape, []).append(segment)
-    for group in alike.values():
-        bands = np.stack([_band(darkness, segment, reach) for segment in group])
-        nominal = np.array([segment.across - max(0, segment.across - reach) for segment in group])
-        strips = _line_strips(bands > threshold, bands, nominal, [s.field for s in group], reach)
-        for segment, strip in zip(group, strips, strict=True):
+    for shape, group in alike.items():
+        segments = [segment for segment, _ in group]
+        nominal = np.array(
+            [segment.across - max(0, segment.across - reach) for segment in segments]
+        )
+        fields = [segment.field for segment in segments]
+        strips = _line_strips(stacks[shape], threshold, nominal, fields, reach)
+        for segment, strip in zip(segments, strips, strict=True):
             _band(erased, segment, reach)[...] |= strip
     lines = erased & (darkness > threshold)
     print_darkness = float(np.percentile(darkness[lines], 75)) if lines.any() else 1.0
@@ -242,10 +246,11 @@ def erase_box_lines(darkness: np.ndarray, layout: FormLayout, area: Rect) -> np.
 
 
 def _line_strips(
-    ink: np.ndarray, bands: np.ndarray, nominal: np.ndarray, fields: list[int], reach: int
+    bands: np.ndarray, threshold: float, nominal: np.ndarray, fields: list[int], reach: int
 ) -> np.ndarray:
-    """(lines, across, along) bands of lines of one direction, their ink and the layout's row
-    of each -> the pixels of each line (`erase_box_lines`)."""
+    """(lines, across, along) bands of lines of one direction, the darkness that is ink and
+    the layout's row of each -> the pixels of each line (`erase_box_lines`)."""
+    ink = bands > threshold
     rows = np.arange(ink.shape[1])
     # The darkest row of each band, rows near the layout's preferred: the next field's line,
     # 1 mm away, may lie in the band too.
