@@ -108,7 +108,11 @@ class FormRead(Event):
     unreadable_reason: str | None = None
     qr: QrPayload | None = None
     printed_region_text: str | None = Field(
-        default=None, description="The printed region block as Tesseract read it."
+        default=None,
+        description=(
+            "The printed region block as Tesseract read it: only the line that prints the "
+            "QR's TPS code where one does, else the whole block."
+        ),
     )
     fields: dict[str, FieldReading] = Field(default_factory=dict)
     read_at: datetime

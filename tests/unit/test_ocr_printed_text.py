@@ -1,5 +1,8 @@
-"""Tesseract reads the TPS code in the printed region block; a block that does not name the
-QR's TPS is read again larger, and a sticker from another TPS still shows."""
+"""Tesseract reads the TPS code in the printed region block, line by line from the bottom until
+a line prints the QR's TPS; a block that does not name the QR's TPS is read again larger, and a
+sticker from another TPS still shows."""
+
+import itertools
 
 import numpy as np
 import pytesseract
@@ -14,6 +17,7 @@ from services.ocr.printed_text import (
     region_block,
     tessdata_dir,
     tesseract_process,
+    text_line_rows,
     text_reader,
 )
 from services.ocr.reader import every_pixel
@@ -54,13 +58,38 @@ def test_both_ways_of_running_tesseract_read_the_same_block():
     assert "Jakarta" in (in_process or "") and "Jakarta" in (child_process or "")
 
 
+def block_of(seed: int, megapixels: float) -> np.ndarray:
+    pixels = decode_photo(photo(seed, "clean", megapixels).jpeg)
+    return FINDER.locate(pixels).warp(pixels, region_block(LAYOUT), 6.0)
+
+
+def test_the_lines_of_the_block_are_found_top_to_bottom():
+    rows = text_line_rows(block_of(3000, 12.0))
+    assert len(rows) == 5  # provinsi, kota, kecamatan, kelurahan, TPS
+    assert all(past <= next_first for (_, past), (next_first, _) in itertools.pairwise(rows))
+    assert all(10 <= past - first <= 25 for first, past in rows)  # 2-4 mm at 6 px/mm
+
+
+def test_a_blank_block_has_no_lines():
+    assert text_line_rows(np.full((156, 900), 255, np.uint8)) == []
+
+
 @pytest.mark.parametrize(("seed", "megapixels"), [(3000, 12.0), (3001, 3.0), (3002, 6.0)])
-def test_the_printed_block_names_the_forms_tps(seed, megapixels, counted):
+def test_the_bottom_line_names_the_forms_tps_and_is_all_that_is_read(seed, megapixels, counted):
     pixels = decode_photo(photo(seed, "clean", megapixels).jpeg)
     text = read_region_block(pixels, FINDER.locate(pixels), LAYOUT, counted, qr_tps=TPS)
     assert TPS in tps_codes_in_text(text or "")
-    assert "Jakarta" in (text or "")
-    assert 1 <= len(counted.shapes) <= 2
+    assert "Jakarta" not in (text or "")
+    [(rows, _)] = counted.shapes
+    assert rows < 156 / 3
+
+
+def test_without_a_qr_every_line_is_read_and_the_text_runs_top_to_bottom(counted):
+    pixels = decode_photo(photo(3000, "clean", 12.0).jpeg)
+    text = read_region_block(pixels, FINDER.locate(pixels), LAYOUT, counted, qr_tps=None)
+    assert len(counted.shapes) == 5
+    assert TPS in tps_codes_in_text(text or "")
+    assert (text or "").index("Jakarta") < (text or "").index(TPS)
 
 
 def test_a_qr_naming_another_tps_gets_a_second_larger_read_that_still_names_the_printed_tps(
@@ -69,8 +98,9 @@ def test_a_qr_naming_another_tps_gets_a_second_larger_read_that_still_names_the_
     pixels = decode_photo(photo(3003, "clean", 8.0).jpeg)
     text = read_region_block(pixels, FINDER.locate(pixels), LAYOUT, counted, qr_tps=OTHER_TPS)
     assert tps_codes_in_text(text or "") == {TPS}
-    first, second = counted.shapes
-    assert second[0] > first[0] and second[1] > first[1]
+    *lines, again = counted.shapes
+    assert len(lines) == 5
+    assert again[0] > 156 and again[1] > 900  # the whole block, at 12 px/mm
 
 
 def test_the_second_read_of_a_reduced_photo_takes_every_pixel(counted):
@@ -86,7 +116,7 @@ def test_the_second_read_of_a_reduced_photo_takes_every_pixel(counted):
         decoded.pixels, geometry, LAYOUT, counted, OTHER_TPS, lambda: (whole, whole_geometry)
     )
     assert tps_codes_in_text(text or "") == {TPS}
-    assert len(counted.shapes) == 2
+    assert len(counted.shapes) == 6  # five lines, then the whole block again
 
 
 def test_a_block_with_nothing_printed_reads_as_no_text():
