@@ -49,6 +49,9 @@ LINE_MIN_INK_PX = 3
 LINE_MIN_ROWS = 6
 """1 mm at 6 px/mm: printed lines are 2.5 mm high and more; thinner runs are specks or rules."""
 LINE_PAD_ROWS = 4
+LINE_SIDE_COLUMNS = 6
+"""Ink this close to the block's left and right edges is not counted: a frame drawn around the
+block would put ink in every row."""
 TESSERACT_TIMEOUT_SECONDS = 5
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
@@ -101,12 +104,14 @@ def _read_lines(gray: np.ndarray, read_text: TextReader, qr_tps: str | None) -> 
 def text_line_rows(gray: np.ndarray) -> list[tuple[int, int]]:
     """The rows (first, past last) of each printed line of a block, top to bottom: runs of
     rows with ink, ink being darker than the paper around it (a closing lifts the paper's
-    uneven light)."""
+    uneven light). A frame around the block is no line: its sides are left out, and its top
+    and bottom are thinner than text."""
     pixels = gray.astype(np.float32)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15))
     paper = cv2.morphologyEx(pixels, cv2.MORPH_CLOSE, kernel)
     inked = (paper - pixels) / np.maximum(paper, 1.0) > LINE_DARKNESS
-    rows = np.concatenate([[False], inked.sum(axis=1) >= LINE_MIN_INK_PX, [False]])
+    inner = inked[:, LINE_SIDE_COLUMNS : inked.shape[1] - LINE_SIDE_COLUMNS]
+    rows = np.concatenate([[False], inner.sum(axis=1) >= LINE_MIN_INK_PX, [False]])
     edges = np.flatnonzero(rows[1:] != rows[:-1])
     starts, ends = edges[::2], edges[1::2]
     return [

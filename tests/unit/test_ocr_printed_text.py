@@ -4,6 +4,7 @@ sticker from another TPS still shows."""
 
 import itertools
 
+import cv2
 import numpy as np
 import pytesseract
 import pytest
@@ -68,6 +69,12 @@ def test_the_lines_of_the_block_are_found_top_to_bottom():
     assert len(rows) == 5  # provinsi, kota, kecamatan, kelurahan, TPS
     assert all(past <= next_first for (_, past), (next_first, _) in itertools.pairwise(rows))
     assert all(10 <= past - first <= 25 for first, past in rows)  # 2-4 mm at 6 px/mm
+
+
+def test_a_frame_around_the_block_is_not_a_line():
+    framed = block_of(3000, 12.0).copy()
+    cv2.rectangle(framed, (2, 2), (framed.shape[1] - 3, framed.shape[0] - 3), 30, 2)
+    assert text_line_rows(framed) == text_line_rows(block_of(3000, 12.0))
 
 
 def test_a_blank_block_has_no_lines():
