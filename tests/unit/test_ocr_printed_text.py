@@ -72,9 +72,9 @@ def test_the_lines_of_the_block_are_found_top_to_bottom():
 
 
 def test_a_frame_around_the_block_is_not_a_line():
-    framed = block_of(3000, 12.0).copy()
-    cv2.rectangle(framed, (2, 2), (framed.shape[1] - 3, framed.shape[0] - 3), 30, 2)
-    assert text_line_rows(framed) == text_line_rows(block_of(3000, 12.0))
+    block = block_of(3000, 12.0)
+    framed = cv2.rectangle(block.copy(), (2, 2), (block.shape[1] - 3, block.shape[0] - 3), 30, 2)
+    assert text_line_rows(framed) == text_line_rows(block)
 
 
 def test_a_blank_block_has_no_lines():
