@@ -99,7 +99,9 @@ NETWORKS = 2
 CONV_CHANNELS = (16, 32, 64)
 DENSE_UNITS = 128
 DROPOUT = 0.25
-EPOCHS = 6
+EPOCHS = 10
+"""Against 6: held-out digits 97.87% (97.79%), boxes read at p >= 0.999 77% (75%), and 210
+clean forms of 350 auto-accepted instead of 196, none wrong; training takes 39 min, not 25."""
 BATCH_SIZE = 128
 EXPORT_CHECK_BOXES = 512
 LEARNING_RATE = 3e-3
