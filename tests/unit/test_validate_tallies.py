@@ -62,7 +62,8 @@ def valid_tally(facts: TpsFacts, draw: DrawInt) -> dict[str, int | None]:
         "ss_dikembalikan": returned,
         "ss_tidak_digunakan": received - voters - returned,
     }
-    disabled_l, disabled_p = draw(0, 4), draw(0, 4)
+    disabled_l = draw(0, min(4, voters))
+    disabled_p = draw(0, min(4, voters - disabled_l))  # disabled voters are voters too
     values |= {
         "disabilitas_l": disabled_l,
         "disabilitas_p": disabled_p,
