@@ -279,6 +279,11 @@ def tps_numbers_in_text(text: str) -> set[int]:
     return {int(number) for number in _TPS_NUMBER.findall(text)}
 
 
+def tps_number_of(code: str) -> int:
+    """The TPS number of a TPS code: its last three digits."""
+    return int(code[-3:])
+
+
 def printed_tps_agrees(text: str, tps: str) -> bool | None:
     """Whether OCR'd region block text names the TPS of code `tps`: by its full code when the
     block prints codes, else by its number (the code's last three digits), as a block printed
@@ -286,5 +291,5 @@ def printed_tps_agrees(text: str, tps: str) -> bool | None:
     if codes := tps_codes_in_text(text):
         return tps in codes
     if numbers := tps_numbers_in_text(text):
-        return int(tps[-3:]) in numbers
+        return tps_number_of(tps) in numbers
     return None

@@ -97,8 +97,8 @@ def _read_lines(gray: np.ndarray, read_text: TextReader, qr_tps: str | None) -> 
         text = read_text(gray[max(0, top - LINE_PAD_ROWS) : bottom + LINE_PAD_ROWS])
         if text and qr_tps is not None and qr_tps in tps_codes_in_text(text):
             return text
-        texts.insert(0, text)
-    return "\n".join(text for text in texts if text) or None
+        texts.append(text)
+    return "\n".join(text for text in reversed(texts) if text) or None
 
 
 def text_line_rows(gray: np.ndarray) -> list[tuple[int, int]]:

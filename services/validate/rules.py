@@ -27,6 +27,7 @@ from schemas.form_layout import (
     load_form_layout,
     printed_tps_agrees,
     tps_codes_in_text,
+    tps_number_of,
     tps_numbers_in_text,
 )
 
@@ -187,7 +188,8 @@ def check_form_identity(
     qr: QrPayload | None, printed_region_text: str | None, facts: TpsFacts
 ) -> list[RuleFinding]:
     """Rule 9, identity part: QR present, of the uploader's contest and TPS, and of the print."""
-    printed_codes = tps_codes_in_text(printed_region_text or "")
+    printed_text = printed_region_text or ""
+    printed_codes = tps_codes_in_text(printed_text)
     if qr is None:
         printed_hint = (
             f"; the printed block names TPS {', '.join(sorted(printed_codes))}"
@@ -227,12 +229,11 @@ def check_form_identity(
                 ),
             )
         )
-    if printed_tps_agrees(printed_region_text or "", qr.tps) is False:
+    if printed_tps_agrees(printed_text, qr.tps) is False:
         printed = (
             f"TPS {', '.join(sorted(printed_codes))}"
             if printed_codes
-            else "TPS number "
-            + ", ".join(map(str, sorted(tps_numbers_in_text(printed_region_text or ""))))
+            else "TPS number " + ", ".join(map(str, sorted(tps_numbers_in_text(printed_text))))
         )
         findings.append(
             RuleFinding(
@@ -240,7 +241,7 @@ def check_form_identity(
                 severity="hard",
                 message=(
                     f"the printed region block names {printed} but the QR names TPS {qr.tps} "
-                    f"(number {int(qr.tps[-3:])}): is the QR sticker from another TPS?"
+                    f"(number {tps_number_of(qr.tps)}): is the QR sticker from another TPS?"
                 ),
             )
         )
