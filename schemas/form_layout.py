@@ -250,8 +250,9 @@ _LOOKS_LIKE_DIGIT = {
     "q": "9",
 }
 _DIGITISH = "0-9" + re.escape("".join(_LOOKS_LIKE_DIGIT))
-_DIGIT_RUN = re.compile(rf"[{_DIGITISH}]+(?:(?<=[0-9])[ .\-](?=[0-9])[{_DIGITISH}]+)*")
-"""Digit-like characters; a space, dot or dash joins them only between two true digits."""
+_DIGIT_RUN = re.compile(rf"[{_DIGITISH}]+(?:(?<=[0-9])[ .,\-](?=[0-9])[{_DIGITISH}]+)*")
+"""Digit-like characters; a space, dot, comma (a dot as Tesseract sometimes reads it) or dash
+joins them only between two true digits."""
 TPS_CODE_DIGITS = 13
 MIN_TRUE_DIGITS_IN_CODE = 10
 """A run counts as a TPS code only if Tesseract read most of it as digits already, so that
@@ -260,10 +261,10 @@ words made of digit-like letters ("BOSS", "Silo") never turn into codes."""
 
 def tps_codes_in_text(text: str) -> set[str]:
     """The 13-digit TPS codes in OCR'd printed text (the form's region block), allowing O for
-    0, l for 1, spaces, dots."""
+    0, l for 1, spaces, dots, commas."""
     codes = set()
     for run in _DIGIT_RUN.findall(text):
-        characters = [character for character in run if character not in " .-"]
+        characters = [character for character in run if character not in " .,-"]
         true_digits = sum(character.isdigit() for character in characters)
         if len(characters) == TPS_CODE_DIGITS and true_digits >= MIN_TRUE_DIGITS_IN_CODE:
             codes.add("".join(_LOOKS_LIKE_DIGIT.get(c, c) for c in characters))

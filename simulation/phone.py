@@ -1,5 +1,6 @@
-"""A phone photo of a page: on a table, tilted and turned, under uneven light, blurred,
-noisy, JPEG-compressed, sometimes stored sideways with an EXIF Orientation tag that undoes it.
+"""A phone photo of a page: not quite flat, on a table, tilted and turned, under uneven light,
+blurred, noisy, JPEG-compressed, sometimes stored sideways with an EXIF Orientation tag that
+undoes it.
 
 Everything is drawn from the `random.Random` passed in, so the same seed gives the same bytes.
 """
@@ -32,6 +33,12 @@ MIN_BLUR_SIGMA = 0.3
 NOISE_MIDPOINT = 128
 REFERENCE_LONG_SIDE = 4000
 """Blur and noise are drawn for a 12 MP frame and scaled with the frame's long side."""
+MAX_BOW = 0.008
+"""The most a page's middle may lie off where a flat page would show it, as a share of its long
+side (2.4 mm on A4): paper that has been folded or carried does not lie flat, and a phone's
+lens bends straight lines a little. Corner markers fix only a flat page's perspective."""
+BOW_GRID = 16
+"""The bow is computed on a grid this much coarser than the page, then interpolated."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class PhotoEffects:
     pitch_deg: float
     yaw_deg: float
     page_fill: float
+    page_bow: float
+    """How far the page moved off flat at most (in its middle), as a share of its long side."""
     background: str
     exposure: float
     light_colour: str
@@ -90,6 +99,7 @@ def photograph(
 
     image, surface = table_surface(rng, frame)
     source, homography = _sharp_enough(page, view.homography)
+    source, bow = bowed(source, rng)
     cv2.warpPerspective(
         source,
         homography,
@@ -115,6 +125,7 @@ def photograph(
         pitch_deg=view.pitch_deg,
         yaw_deg=view.yaw_deg,
         page_fill=view.fill,
+        page_bow=bow,
         background=surface,
         exposure=light.exposure,
         light_colour=light.colour,
@@ -127,6 +138,30 @@ def photograph(
         jpeg_quality=quality,
     )
     return Photo(jpeg, effects, view)
+
+
+def bowed(page: np.ndarray, rng: random.Random) -> tuple[np.ndarray, float]:
+    """The page moved about within its outline (its edges stay put) by a smooth bulge and a
+    smooth S-shape in each direction, mixed at random and scaled so that no point moves more
+    than a drawn share (up to `MAX_BOW`) of the page's long side; returns that share too."""
+    height, width = page.shape[:2]
+    mix = [rng.uniform(-1, 1) for _ in range(4)]
+    share = rng.uniform(0, MAX_BOW)
+    across = np.linspace(0, 1, max(2, width // BOW_GRID), dtype=np.float32)
+    down = np.linspace(0, 1, max(2, height // BOW_GRID), dtype=np.float32)[:, None]
+    bulge = np.sin(np.pi * across) * np.sin(np.pi * down)
+    dx = mix[0] * bulge + mix[1] * np.sin(np.pi * across) * np.sin(2 * np.pi * down)
+    dy = mix[2] * bulge + mix[3] * np.sin(2 * np.pi * across) * np.sin(np.pi * down)
+    scale = share * max(height, width) / max(float(np.hypot(dx, dy).max()), 1e-9)
+    shift_x = cv2.resize(np.float32(dx * scale), (width, height), interpolation=cv2.INTER_LINEAR)
+    shift_y = cv2.resize(np.float32(dy * scale), (width, height), interpolation=cv2.INTER_LINEAR)
+    columns, rows = np.meshgrid(
+        np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
+    )
+    moved = cv2.remap(
+        page, columns - shift_x, rows - shift_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    return moved, share
 
 
 def _through_the_lens(

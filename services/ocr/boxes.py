@@ -1,7 +1,9 @@
 """Cutting every digit box out of the flattened page and cleaning it for the classifier.
 
-The printed box lines are erased first (straight strips of the print's own width, fitted where
-the layout puts the lines); a crop then keeps the box and a little past its top and bottom,
+Each field is first found where it really lies near where the corner markers put it
+(`alignment`: a page that is not flat moves its middle a millimetre or two). The printed box
+lines are then erased (straight strips of the print's own width, fitted where the field's lines
+are); a crop then keeps the box and a little past its top and bottom,
 and the ink is scaled into a 28x28 square and centred by its centre of mass, as in MNIST. Ink
 is measured relative to the local paper, so shadows and uneven light do not look like ink, and
 to how dark the printed lines look in this photo, so a blurred or dim photo of a pencil digit
@@ -9,12 +11,14 @@ keeps its strokes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from schemas.form_layout import FormLayout, Rect
+from schemas.form_layout import FormField, FormLayout, Rect
+from services.ocr.alignment import SEARCH_MM, aligned_fields
 from services.ocr.page import PageGeometry
 
 BOX_PX_PER_MM = 6.0
@@ -53,11 +57,13 @@ class BoxCrops:
 
 
 def fields_area(layout: FormLayout) -> Rect:
+    """The page rectangle around every field, wide enough to find each field where it really
+    is (`alignment`) and to cut its boxes from there."""
     rects = [field.rect for field in layout.fields]
     left, top = min(r.x for r in rects), min(r.y for r in rects)
     right, bottom = max(r.right for r in rects), max(r.bottom for r in rects)
-    side = OUTER_REACH_MM + 1
-    return Rect(x=left - side, y=top - 1, w=right - left + 2 * side, h=bottom - top + 2)
+    side, above = OUTER_REACH_MM + 1 + SEARCH_MM, 1 + SEARCH_MM
+    return Rect(x=left - side, y=top - above, w=right - left + 2 * side, h=bottom - top + 2 * above)
 
 
 def cut_digit_boxes(photo: np.ndarray, geometry: PageGeometry, layout: FormLayout) -> BoxCrops:
@@ -65,9 +71,10 @@ def cut_digit_boxes(photo: np.ndarray, geometry: PageGeometry, layout: FormLayou
     flat = geometry.warp(photo, area, BOX_PX_PER_MM).astype(np.float32)
     paper = _paper_level(flat)
     darkness = np.clip((paper - flat) / np.maximum(paper, 1.0), 0.0, 1.0)
-    darkness = erase_box_lines(darkness, layout, area)
+    fields = aligned_fields(darkness, layout.fields, area, BOX_PX_PER_MM)
+    darkness = erase_box_lines(darkness, fields, area)
     glyphs, ink, boxes = [], [], []
-    for field in layout.fields:
+    for field in fields:
         last = len(field.boxes) - 1
         for index, box in enumerate(field.boxes):
             interior, beyond = _interior(darkness, box, area, (index == 0, index == last))
@@ -156,7 +163,7 @@ def _interior(
 
 @dataclass(frozen=True)
 class _LineSegment:
-    """One printed box line in the pixels of the flattened area: where the layout puts it
+    """One printed box line in the pixels of the flattened area: where its field puts it
     across (a row for a horizontal line, a column for a vertical one) and the stretch it runs
     along (start inclusive, end exclusive)."""
 
@@ -167,7 +174,7 @@ class _LineSegment:
     end: int
 
 
-def _line_segments(layout: FormLayout, area: Rect) -> list[_LineSegment]:
+def _line_segments(fields: Sequence[FormField], area: Rect) -> list[_LineSegment]:
     """Every field's top and bottom lines and its box sides, a band's reach longer at each end
     so the corners are covered."""
     reach = round(LINE_BAND_MM * BOX_PX_PER_MM)
@@ -176,7 +183,7 @@ def _line_segments(layout: FormLayout, area: Rect) -> list[_LineSegment]:
         return round((mm - origin) * BOX_PX_PER_MM)
 
     segments = []
-    for number, field in enumerate(layout.fields):
+    for number, field in enumerate(fields):
         rect = field.rect
         left, right = px(rect.x, area.x) - reach, px(rect.right, area.x) + reach + 1
         top, bottom = px(rect.y, area.y) - reach, px(rect.bottom, area.y) + reach + 1
@@ -196,10 +203,10 @@ def _band(image: np.ndarray, segment: _LineSegment, reach: int) -> np.ndarray:
     return image[segment.start : segment.end, low : segment.across + reach + 1].T
 
 
-def erase_box_lines(darkness: np.ndarray, layout: FormLayout, area: Rect) -> np.ndarray:
+def erase_box_lines(darkness: np.ndarray, fields: Sequence[FormField], area: Rect) -> np.ndarray:
     """Remove the printed box lines, and measure darkness against theirs.
 
-    A printed line is straight and of one width all along. Across its band (where the layout
+    A printed line is straight and of one width all along. Across its band (where its field
     puts it), the run of ink through the band's darkest row is the line, where nothing else
     touches it; the line's width is the most common length of those runs over the lines of
     its field and direction (blur differs over the page, and a stroke along one short box
@@ -219,7 +226,7 @@ def erase_box_lines(darkness: np.ndarray, layout: FormLayout, area: Rect) -> np.
     black instead (else every shade of paper would become ink)."""
     reach = round(LINE_BAND_MM * BOX_PX_PER_MM)
     alike: dict[tuple[int, ...], list[tuple[_LineSegment, np.ndarray]]] = {}
-    for segment in _line_segments(layout, area):
+    for segment in _line_segments(fields, area):
         band = _band(darkness, segment, reach)
         alike.setdefault(band.shape, []).append((segment, band))
     stacks = {shape: np.stack([band for _, band in group]) for shape, group in alike.items()}

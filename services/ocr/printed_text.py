@@ -52,6 +52,11 @@ LINE_PAD_ROWS = 4
 LINE_SIDE_COLUMNS = 6
 """Ink this close to the block's left and right edges is not counted: a frame drawn around the
 block would put ink in every row."""
+BLOCK_MARGIN_MM = 2.5
+"""The block is cut this much taller than the layout draws it, above and below: on a page that
+does not lie flat its lines can sit a millimetre or two off (`alignment`). Printing that this
+margin catches from outside the block reaches into the cut from its edge, and a line that
+touches the top or bottom edge is no line of the block."""
 TESSERACT_TIMEOUT_SECONDS = 5
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
@@ -60,9 +65,12 @@ TextReader = Callable[[np.ndarray], str | None]
 
 
 def region_block(layout: FormLayout) -> Rect:
+    """The page rectangle cut to read the region block: the layout's, `BLOCK_MARGIN_MM` taller
+    above and below (its lines run well short of its left and right edges)."""
     for block in layout.printed_text:
         if block.what.startswith("region block") and block.y is not None and block.h is not None:
-            return Rect(x=block.x, y=block.y, w=block.w, h=block.h)
+            margin = BLOCK_MARGIN_MM
+            return Rect(x=block.x, y=block.y - margin, w=block.w, h=block.h + 2 * margin)
     raise ValueError("the layout has no region block")
 
 
@@ -104,8 +112,9 @@ def _read_lines(gray: np.ndarray, read_text: TextReader, qr_tps: str | None) -> 
 def text_line_rows(gray: np.ndarray) -> list[tuple[int, int]]:
     """The rows (first, past last) of each printed line of a block, top to bottom: runs of
     rows with ink, ink being darker than the paper around it (a closing lifts the paper's
-    uneven light). A frame around the block is no line: its sides are left out, and its top
-    and bottom are thinner than text."""
+    uneven light), that stay clear of the top and bottom edges (a run that touches one is
+    printing from outside the block, cut). A frame around the block is no line: its sides are
+    left out, and its top and bottom are thinner than text."""
     pixels = gray.astype(np.float32)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15))
     paper = cv2.morphologyEx(pixels, cv2.MORPH_CLOSE, kernel)
@@ -117,7 +126,7 @@ def text_line_rows(gray: np.ndarray) -> list[tuple[int, int]]:
     return [
         (int(start), int(end))
         for start, end in zip(starts, ends, strict=True)
-        if end - start >= LINE_MIN_ROWS
+        if end - start >= LINE_MIN_ROWS and start > 0 and end < len(gray)
     ]
 
 

@@ -149,6 +149,7 @@ def test_a_payload_that_would_not_parse_back_cannot_be_built():
         ("KODE TPS 3171011001002", {"3171011001002"}),
         ("K0DE TPS 3l71O11001 002", {"3171011001002"}),
         ("kode: 31.71.01.1001.002", {"3171011001002"}),
+        ("Kode TPS 31.71.01.1001,002", {"3171011001002"}),  # a dot read as a comma
         ("KELURAHAN GAMBIR TPS 002 KECAMATAN GAMBIR", set()),
         ("SILO BOSS GOOD 1OO1", set()),
         ("3171011001", set()),

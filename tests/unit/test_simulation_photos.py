@@ -3,6 +3,7 @@ after downscaling, exactly where the truth says), unreadable where they should n
 
 import io
 import json
+import random
 
 import cv2
 import numpy as np
@@ -11,6 +12,7 @@ import zxingcpp
 from PIL import Image, ImageOps
 
 from schemas.form_layout import load_form_layout
+from simulation.phone import MAX_BOW, bowed
 from simulation.render import mm_to_px
 from simulation.scenarios import KINDS, PAGE_DPI, simulate_photo, simulate_set
 from simulation.writers import HELD_OUT_WRITERS, TRAINING_WRITERS
@@ -140,3 +142,21 @@ def test_a_set_on_disk_has_a_truth_line_per_photo_and_remakes_from_its_seeds(tmp
         megapixels=2,
     )
     assert remade.jpeg == (tmp_path / "0000.jpg").read_bytes()
+
+
+def test_pages_are_bowed_within_their_outline_by_up_to_the_most_drawn():
+    bows = [
+        simulate_photo(seed, TPS, TRAINING_WRITERS[0], "clean", megapixels=2).truth.effects[
+            "page_bow"
+        ]
+        for seed in range(12)
+    ]
+    assert all(0 <= bow <= MAX_BOW for bow in bows)
+    assert max(bows) > MAX_BOW / 2 and min(bows) < MAX_BOW / 2
+    page = np.full((297, 210, 3), 255, np.uint8)
+    page[::10] = 0
+    page[:, ::10] = 0
+    moved, bow = bowed(page, random.Random(3))
+    assert bow > 0
+    assert (moved[0] == page[0]).all() and (moved[:, -1] == page[:, -1]).all()  # edges stay
+    assert (moved[100:200, 60:150] != page[100:200, 60:150]).any()  # the middle moved
