@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from schemas.form_layout import load_form_layout
+from services.ocr import page
 from services.ocr.decode import decode_photo
 from services.ocr.page import MarkerFinder, PageNotFound
 from services.ocr.qr import read_qr
@@ -48,3 +49,16 @@ def test_what_is_not_a_whole_form_is_refused_with_a_reason(kind):
     for seed in range(4):
         with pytest.raises(PageNotFound, match=r"marker|outside"):
             FINDER.locate(decode_photo(photo(2000 + seed, kind, 3.0).jpeg))
+
+
+def test_markers_found_in_a_quarter_size_photo_are_refined_to_where_half_size_puts_them(
+    monkeypatch,
+):
+    photos = [decode_photo(photo(1100 + seed, "clean", 12.0).jpeg) for seed in range(6)]
+    field_corners = np.array([[field.rect.x, field.rect.y] for field in LAYOUT.fields])
+    quarter_first = [FINDER.locate(pixels) for pixels in photos]
+    monkeypatch.setattr(page, "DETECTION_SCALES", (0.5,))
+    half_only = [FINDER.locate(pixels) for pixels in photos]
+    for quarter, half in zip(quarter_first, half_only, strict=True):
+        apart = quarter.photo_points(field_corners) - half.photo_points(field_corners)
+        assert np.abs(apart).max() / half.px_per_mm() < 0.05
