@@ -176,15 +176,25 @@ def stroke_directions(glyphs: np.ndarray) -> np.ndarray:
     gy = padded[:, 2:, 1:-1] - padded[:, :-2, 1:-1]
     strength = np.hypot(gx, gy)
     position = (np.arctan2(gy, gx) + np.pi) / (2 * np.pi) * DIRECTION_BINS
-    cells = np.empty((count, DIRECTION_BINS, height // CELL_PX, width // CELL_PX), dtype=np.float32)
-    for direction in range(DIRECTION_BINS):
-        distance = np.abs(position - direction)
-        distance = np.minimum(distance, DIRECTION_BINS - distance)
-        votes = strength * np.maximum(0.0, 1.0 - distance)
-        cells[:, direction] = votes.reshape(
-            count, height // CELL_PX, CELL_PX, width // CELL_PX, CELL_PX
-        ).sum(axis=(2, 4))
-    flat = cells.reshape(count, -1)
+    lower = np.floor(position)
+    upper_share = position - lower
+    lower = lower.astype(np.int64) % DIRECTION_BINS
+    cells_per_bin = (height // CELL_PX) * (width // CELL_PX)
+    cell = (
+        np.arange(height)[:, None] // CELL_PX * (width // CELL_PX)
+        + np.arange(width)[None, :] // CELL_PX
+    )
+    # Index of (glyph, direction, cell) in the flat histogram; each pixel votes for two bins.
+    first = np.arange(count)[:, None, None] * DIRECTION_BINS * cells_per_bin + cell[None]
+    size = count * DIRECTION_BINS * cells_per_bin
+    flat = np.bincount(
+        (first + lower * cells_per_bin).ravel(), (strength * (1 - upper_share)).ravel(), size
+    ) + np.bincount(
+        (first + (lower + 1) % DIRECTION_BINS * cells_per_bin).ravel(),
+        (strength * upper_share).ravel(),
+        size,
+    )
+    flat = flat.reshape(count, -1)
     return (8.0 * flat / (np.linalg.norm(flat, axis=1, keepdims=True) + 1e-3)).astype(np.float32)
 
 

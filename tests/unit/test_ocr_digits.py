@@ -17,6 +17,7 @@ from services.ocr.digits import (
     deskewed,
     load_classifier,
     max_pooled,
+    stroke_directions,
 )
 from services.ocr.fields import BLANK
 from services.ocr.page import MarkerFinder
@@ -127,6 +128,28 @@ def test_convolution_and_pooling_match_their_definitions():
     pooled = max_pooled(images)
     assert pooled.shape == (2, 2, 3, 3)
     assert pooled[1, 1, 2, 0] == images[1, 2:4, 4:6, 0].max()
+
+
+def test_stroke_directions_match_their_definition():
+    """Each pixel's gradient votes for the direction bins within one bin of its angle, by how
+    near, weighted by its strength, summed per 4x4 cell; each glyph's histogram scaled to 8."""
+    glyphs = np.random.default_rng(3).random((3, GLYPH_SIZE, GLYPH_SIZE)).astype(np.float32)
+    glyphs[2] = 0.0
+    padded = np.pad(glyphs, ((0, 0), (1, 1), (1, 1)))
+    gx = padded[:, 1:-1, 2:] - padded[:, 1:-1, :-2]
+    gy = padded[:, 2:, 1:-1] - padded[:, :-2, 1:-1]
+    position = (np.arctan2(gy, gx) + np.pi) / (2 * np.pi) * DIRECTION_BINS
+    cells = GLYPH_SIZE // CELL_PX
+    expected = np.zeros((3, DIRECTION_BINS, cells, cells))
+    for direction in range(DIRECTION_BINS):
+        distance = np.abs(position - direction)
+        distance = np.minimum(distance, DIRECTION_BINS - distance)
+        votes = np.hypot(gx, gy) * np.maximum(0.0, 1.0 - distance)
+        expected[:, direction] = votes.reshape(3, cells, CELL_PX, cells, CELL_PX).sum(axis=(2, 4))
+    expected = expected.reshape(3, -1)
+    expected = 8 * expected / (np.linalg.norm(expected, axis=1, keepdims=True) + 1e-3)
+    np.testing.assert_allclose(stroke_directions(glyphs), expected, atol=1e-5)
+    assert not stroke_directions(glyphs)[2].any()
 
 
 def test_deskewing_stands_a_leaning_stroke_upright():
