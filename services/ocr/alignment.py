@@ -30,8 +30,9 @@ NEIGHBOUR_MM = 30.0
 AGREE_MM = 1.0
 """A field found farther than this from its neighbours' median offset takes that median."""
 MIN_LINE_SHARE = 0.3
-"""A field whose lines show less than this share of the ink the clearest fields' lines show
-was not found; it takes its neighbours' offset."""
+"""A field whose box sides (or top and bottom lines) show less than this share of the ink most
+fields' show (their 75th percentile) was not found across (or down): it takes its neighbours'
+offset that way."""
 
 
 def aligned_fields(
@@ -65,7 +66,7 @@ def field_offsets(
     reach = round(SEARCH_MM * px_per_mm)
     shifts = np.arange(-reach, reach + 1)
     found = np.zeros((len(fields), 2), dtype=np.float64)
-    strength = np.zeros((len(fields), 2), dtype=np.float64)  # ink per line, across and down
+    strength = np.zeros((len(fields), 2), dtype=np.float64)  # line ink per line: sides, top
 
     def px(mm: float, origin: float) -> int:
         return round((mm - origin) * px_per_mm)

@@ -1,13 +1,13 @@
 """Cutting every digit box out of the flattened page and cleaning it for the classifier.
 
-Each field is first found where it really lies near where the corner markers put it
+Each field is first found where it really lies, near where the corner markers put it
 (`alignment`: a page that is not flat moves its middle a millimetre or two). The printed box
-lines are then erased (straight strips of the print's own width, fitted where the field's lines
-are); a crop then keeps the box and a little past its top and bottom,
-and the ink is scaled into a 28x28 square and centred by its centre of mass, as in MNIST. Ink
-is measured relative to the local paper, so shadows and uneven light do not look like ink, and
-to how dark the printed lines look in this photo, so a blurred or dim photo of a pencil digit
-keeps its strokes."""
+lines are then erased (straight strips of the print's own width, fitted where the field's
+lines are); a crop keeps the box and a little past its top and bottom, and the ink is scaled
+into a 28x28 square and centred by its centre of mass, as in MNIST. Ink is measured relative
+to the local paper, so shadows and uneven light do not look like ink, and to how dark the
+printed lines look in this photo, so a blurred or dim photo of a pencil digit keeps its
+strokes."""
 
 from __future__ import annotations
 
