@@ -1,6 +1,16 @@
-"""Reading the form's QR code where the layout says it is (zxing-cpp)."""
+"""Reading the form's QR code where the layout says it is (zxing-cpp).
+
+The symbol is flattened from where the markers put it and given to zxing as it is, then
+sharpened. A symbol that a shaking hand or focus blurred is often found only larger: flattened
+again at twice the pixels and sharpened over a quarter of a millimetre, then more strongly:
+of the symbols in 360 fresh clean simulated photos that the first two looks missed, that read
+5 of 21 (and none of 50 symbols covered by a sticker or scribble). Those last looks cost a few
+milliseconds, only where the first ones failed.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import cv2
 import numpy as np
@@ -11,6 +21,7 @@ from schemas.form_layout import FormLayout, Rect, parse_qr_payload
 from services.ocr.page import PageGeometry
 
 QR_PX_PER_MM = 8.0
+LARGER_PX_PER_MM = 16.0
 MARGIN_MM = 4.0
 
 
@@ -20,8 +31,7 @@ def read_qr(photo: np.ndarray, geometry: PageGeometry, layout: FormLayout) -> Qr
     area = Rect(
         x=qr.x - MARGIN_MM, y=qr.y - MARGIN_MM, w=qr.size + 2 * MARGIN_MM, h=qr.size + 2 * MARGIN_MM
     )
-    flat = geometry.warp(photo, area, QR_PX_PER_MM)
-    for candidate in (flat, _sharpened(flat)):
+    for candidate in _looks(photo, geometry, area):
         for result in zxingcpp.read_barcodes(candidate, formats=zxingcpp.BarcodeFormat.QRCode):
             try:
                 return parse_qr_payload(result.text)
@@ -30,6 +40,17 @@ def read_qr(photo: np.ndarray, geometry: PageGeometry, layout: FormLayout) -> Qr
     return None
 
 
-def _sharpened(image: np.ndarray) -> np.ndarray:
-    blurred = cv2.GaussianBlur(image, (0, 0), 2.0)
-    return cv2.addWeighted(image, 1.8, blurred, -0.8, 0)
+def _looks(photo: np.ndarray, geometry: PageGeometry, area: Rect) -> Iterator[np.ndarray]:
+    """The symbol's area as zxing is shown it, in turn (module docstring)."""
+    flat = geometry.warp(photo, area, QR_PX_PER_MM)
+    yield flat
+    yield _sharpened(flat, 2.0, 0.8)
+    larger = geometry.warp(photo, area, LARGER_PX_PER_MM)
+    quarter_mm = LARGER_PX_PER_MM / 4
+    yield _sharpened(larger, quarter_mm, 0.8)
+    yield _sharpened(larger, quarter_mm, 1.5)
+
+
+def _sharpened(image: np.ndarray, sigma: float, amount: float) -> np.ndarray:
+    blurred = cv2.GaussianBlur(image, (0, 0), sigma)
+    return cv2.addWeighted(image, 1 + amount, blurred, -amount, 0)

@@ -1,5 +1,6 @@
 """The reader finds the page and its QR in simulated phone photos, and refuses what is not one."""
 
+import itertools
 import random
 
 import numpy as np
@@ -7,11 +8,12 @@ import pytest
 
 from schemas.form_layout import load_form_layout
 from services.ocr import page
+from services.ocr import qr as qr_module
 from services.ocr.decode import decode_photo
 from services.ocr.page import MarkerFinder, PageNotFound
 from services.ocr.qr import read_qr
 from simulation.scenarios import simulate_photo
-from simulation.writers import HELD_OUT_WRITERS
+from simulation.writers import HELD_OUT_WRITERS, writer_named
 
 LAYOUT = load_form_layout()
 FINDER = MarkerFinder(LAYOUT)
@@ -62,3 +64,19 @@ def test_markers_found_in_a_quarter_size_photo_are_refined_to_where_half_size_pu
     for quarter, half in zip(quarter_first, half_only, strict=True):
         apart = quarter.photo_points(field_corners) - half.photo_points(field_corners)
         assert np.abs(apart).max() / half.px_per_mm() < 0.05
+
+
+def test_a_qr_blurred_by_a_shaking_hand_is_read_from_a_larger_sharpened_look(monkeypatch):
+    """A 3 MP photo with motion blur whose QR the plain and sharpened looks miss."""
+    simulated = simulate_photo(
+        848537801054, "3175041006041", writer_named("heldout-font-Breip"), "clean", 3.0
+    )
+    pixels = decode_photo(simulated.jpeg)
+    geometry = FINDER.locate(pixels)
+    qr = read_qr(pixels, geometry, LAYOUT)
+    assert qr is not None and qr.tps == "3175041006041"
+    all_looks = qr_module._looks
+    monkeypatch.setattr(
+        qr_module, "_looks", lambda *looked_at: itertools.islice(all_looks(*looked_at), 2)
+    )
+    assert read_qr(pixels, geometry, LAYOUT) is None
