@@ -5,8 +5,8 @@ Photos come from the simulator with writers kept out of training (`HELD_OUT_WRIT
 print shops (`OTHER_PRINTERS`). For each photo, in the same run on the same bytes: the time to
 merely decode the JPEG (cv2.imdecode) to grayscale, the floor, since the reader needs no
 colour, and to colour, as any program that shows the photo does; and the time of the whole
-read, stage by stage; then the judge's verdict, scored against the simulation's truth. One thread,
-so the rates are per core.
+read, stage by stage; then the judge's verdict, scored against the simulation's truth. One
+thread, so the rates are per core.
 """
 
 from __future__ import annotations

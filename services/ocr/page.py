@@ -19,7 +19,7 @@ MIN_MARKERS = 3
 MAX_REPROJECTION_MM = 1.5
 DETECTION_SCALES = (0.25, 0.5)
 """Markers are looked for in the photo shrunk to a quarter (about 3 ms), then to half (8 ms),
-then whole, until enough are found; their corners are then refined in the whole photo."""
+then whole, until all four show; their corners are then refined at each larger scale."""
 DETECTION_MIN_SIDE = 480
 """No smaller image is searched: below it the markers of a page that fills the photo are a
 few pixels per cell."""

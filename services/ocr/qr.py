@@ -46,9 +46,9 @@ def _looks(photo: np.ndarray, geometry: PageGeometry, area: Rect) -> Iterator[np
     yield flat
     yield _sharpened(flat, 2.0, 0.8)
     larger = geometry.warp(photo, area, LARGER_PX_PER_MM)
-    quarter_mm = LARGER_PX_PER_MM / 4
-    yield _sharpened(larger, quarter_mm, 0.8)
-    yield _sharpened(larger, quarter_mm, 1.5)
+    quarter_of_a_mm = LARGER_PX_PER_MM / 4
+    yield _sharpened(larger, quarter_of_a_mm, 0.8)
+    yield _sharpened(larger, quarter_of_a_mm, 1.5)
 
 
 def _sharpened(image: np.ndarray, sigma: float, amount: float) -> np.ndarray:
