@@ -71,6 +71,33 @@ def test_an_officers_arithmetic_mistake_read_confidently_goes_to_review_unchange
     assert any("not corrected" in reason for reason in verdict.reasons)
 
 
+def test_an_officers_mistake_read_unsurely_is_not_overruled_by_the_arithmetic() -> None:
+    """The paper says 412 (the candidates add up to 410); the reader is unsure of the 2 but saw
+    a 0 there only faintly, 30 times less likely: that is the ink's call, not the sum's."""
+    paper = EXAMPLE | {"suara_sah": 412}
+    reading = uncertain((412, 0.6), (410, 0.02), (417, 0.3))
+    verdict = judge(form_read(paper, {"suara_sah": reading}), FACTS)
+    assert verdict.outcome == "review"
+    assert verdict.values == paper and verdict.corrected_fields == {}
+    assert "sum_of_candidates_equals_valid" in rules_named(verdict)
+    assert any(
+        "not corrected" in reason and "suara_sah were 410" in reason and "ink" in reason
+        for reason in verdict.reasons
+    )
+
+
+@pytest.mark.parametrize(("seen", "corrected"), [(0.04, True), (0.02, False)])
+def test_the_arithmetic_settles_a_misread_only_where_the_ink_allows_the_fit(
+    seen: float, corrected: bool
+) -> None:
+    """160 read as 760 with p=0.6: corrected when the reader gave 160 at least a twentieth of
+    that (0.03), else left to a human."""
+    misread = {"suara_paslon_2": uncertain((760, 0.6), (160, seen), (700, 0.3))}
+    verdict = judge(form_read(EXAMPLE, misread), FACTS)
+    assert (verdict.outcome == "accept") is corrected
+    assert verdict.values == (EXAMPLE if corrected else EXAMPLE | {"suara_paslon_2": 760})
+
+
 def test_two_fixes_that_fit_about_as_well_leave_the_form_to_a_human() -> None:
     misread = {
         "suara_paslon_1": uncertain((155, 0.5), (150, 0.25), (160, 0.24)),
