@@ -15,7 +15,7 @@ import random
 import statistics
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from services.ocr.reader import FormReader
 from services.read_photos import judged_line
 from simulation.masterdata import master_plan
 from simulation.render import REKAP_PRINT, PrintStyle
-from simulation.scenarios import DEFAULT_MIX, PhotoTruth, simulate_photo
+from simulation.scenarios import DEFAULT_MIX, Kind, PhotoTruth, simulate_photo
 from simulation.writers import HELD_OUT_WRITERS
 
 
@@ -60,12 +60,13 @@ def run_bench(
     megapixels: float,
     with_printed_text: bool = True,
     printers: Sequence[PrintStyle] = (REKAP_PRINT,),
+    mix: Mapping[Kind, float] = DEFAULT_MIX,
 ) -> Score:
-    """`count` photos, writers and `printers` taken in turn."""
+    """`count` photos, writers and `printers` taken in turn, kinds drawn from `mix`."""
     cv2.setNumThreads(1)
     reader = FormReader(read_printed_text=with_printed_text)
     rng = random.Random(seed)
-    kinds, weights = zip(*DEFAULT_MIX.items(), strict=True)
+    kinds, weights = zip(*mix.items(), strict=True)
     score = Score()
     for index in range(count):
         writer = HELD_OUT_WRITERS[index % len(HELD_OUT_WRITERS)]

@@ -401,16 +401,27 @@ def bench_read(
             "other print shops (other fonts and line widths, grey toner, shrunk, photocopied)."
         ),
     ] = "rekap",
+    only: Annotated[
+        str | None,
+        typer.Option(
+            help="Photos of this kind only (clean, mistake, other, badly_framed, qr_damaged): "
+            "'mistake' puts the promise never to publish an officers' mistake to the test."
+        ),
+    ] = None,
 ) -> None:
     """Reader and judge on simulated 12 MP and 3 MP photos of unseen writers."""
     from services.bench_read import report, run_bench
     from simulation.render import OTHER_PRINTERS, REKAP_PRINT
+    from simulation.scenarios import DEFAULT_MIX, KINDS
 
     styles = {"rekap": (REKAP_PRINT,), "other": OTHER_PRINTERS}
     if printers not in styles:
         raise typer.BadParameter(f"--printers must be one of {', '.join(styles)}")
+    if only is not None and only not in KINDS:
+        raise typer.BadParameter(f"--only must be one of {', '.join(KINDS)}")
+    mix = DEFAULT_MIX if only is None else {only: 1.0}
     for megapixels in (12.0, 3.0):
-        score = run_bench(count, seed, megapixels, printed_text, styles[printers])
+        score = run_bench(count, seed, megapixels, printed_text, styles[printers], mix)
         label = f"{megapixels:.0f} MP" + (", other print shops" if printers == "other" else "")
         for line in report(label, score):
             print(line, flush=True)

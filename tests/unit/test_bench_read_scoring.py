@@ -1,4 +1,4 @@
-from services.bench_read import Score, _count, _rules_named
+from services.bench_read import Score, _count, _rules_named, run_bench
 
 
 def test_digits_are_the_written_boxes_and_a_leading_blank_spells_a_leading_zero():
@@ -26,3 +26,10 @@ def test_the_rules_holding_a_form_back_are_named_once_each_without_constraint_no
         "constraint: the search stopped at 5000 nodes",
     ]
     assert _rules_named(reasons) == {"uncertain_reading", "male_plus_female_equals_total"}
+
+
+def test_a_bench_of_officers_mistakes_alone_sends_every_one_to_a_human():
+    score = run_bench(3, 11, 3.0, with_printed_text=False, mix={"mistake": 1.0})
+    assert score.photos == 3 and score.clean == 0
+    assert sum(score.verdicts.values()) == 3 and "mistake->accept" not in score.verdicts
+    assert score.silent_errors == 0
