@@ -73,9 +73,9 @@ def test_an_officers_arithmetic_mistake_read_confidently_goes_to_review_unchange
 
 def test_an_officers_mistake_read_unsurely_is_not_overruled_by_the_arithmetic() -> None:
     """The paper says 412 (the candidates add up to 410); the reader is unsure of the 2 but saw
-    a 0 there only faintly, 30 times less likely: that is the ink's call, not the sum's."""
+    a 0 there six times less likely: that is the ink's call, not the sum's."""
     paper = EXAMPLE | {"suara_sah": 412}
-    reading = uncertain((412, 0.6), (410, 0.02), (417, 0.3))
+    reading = uncertain((412, 0.6), (410, 0.1), (417, 0.25))
     verdict = judge(form_read(paper, {"suara_sah": reading}), FACTS)
     assert verdict.outcome == "review"
     assert verdict.values == paper and verdict.corrected_fields == {}
@@ -86,13 +86,13 @@ def test_an_officers_mistake_read_unsurely_is_not_overruled_by_the_arithmetic() 
     )
 
 
-@pytest.mark.parametrize(("seen", "corrected"), [(0.04, True), (0.02, False)])
+@pytest.mark.parametrize(("seen", "corrected"), [(0.15, True), (0.09, False)])
 def test_the_arithmetic_settles_a_misread_only_where_the_ink_allows_the_fit(
     seen: float, corrected: bool
 ) -> None:
-    """160 read as 760 with p=0.6: corrected when the reader gave 160 at least a twentieth of
-    that (0.03), else left to a human."""
-    misread = {"suara_paslon_2": uncertain((760, 0.6), (160, seen), (700, 0.3))}
+    """160 read as 760 with p=0.6: corrected when the reader gave 160 at least a fifth of that
+    (0.12), else left to a human."""
+    misread = {"suara_paslon_2": uncertain((760, 0.6), (160, seen), (700, 0.2))}
     verdict = judge(form_read(EXAMPLE, misread), FACTS)
     assert (verdict.outcome == "accept") is corrected
     assert verdict.values == (EXAMPLE if corrected else EXAMPLE | {"suara_paslon_2": 760})
