@@ -75,8 +75,8 @@ def test_a_field_whose_lines_are_hidden_follows_its_neighbours():
     def px(mm: float, origin: float) -> int:
         return round((mm - origin) * BOX_PX_PER_MM)
 
-    # Its print washed out, and a tall straight 1 written in each box, half a box from the
-    # sides and well within the search: they must not be taken for the box sides.
+    # Its print washed out, and a tall straight 1 written in each box 1 mm left of the box's
+    # right side, well within the search: the 1s must not be taken for the box sides.
     top, bottom = px(rect.y - 1, AREA.y), px(rect.bottom + 1, AREA.y)
     darkness[top:bottom, px(rect.x - 1, AREA.x) : px(rect.right + 1, AREA.x)] = 0.0
     for box in field.boxes:
