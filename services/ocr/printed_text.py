@@ -69,8 +69,9 @@ def region_block(layout: FormLayout) -> Rect:
     above and below (its lines run well short of its left and right edges)."""
     for block in layout.printed_text:
         if block.what.startswith("region block") and block.y is not None and block.h is not None:
-            margin = BLOCK_MARGIN_MM
-            return Rect(x=block.x, y=block.y - margin, w=block.w, h=block.h + 2 * margin)
+            return Rect(
+                x=block.x, y=block.y - BLOCK_MARGIN_MM, w=block.w, h=block.h + 2 * BLOCK_MARGIN_MM
+            )
     raise ValueError("the layout has no region block")
 
 

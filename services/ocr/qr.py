@@ -23,6 +23,8 @@ from services.ocr.page import PageGeometry
 QR_PX_PER_MM = 8.0
 LARGER_PX_PER_MM = 16.0
 MARGIN_MM = 4.0
+SHARPEN_MM = 0.25
+"""The radius of the sharpening (the Gaussian's sigma), on the page."""
 
 
 def read_qr(photo: np.ndarray, geometry: PageGeometry, layout: FormLayout) -> QrPayload | None:
@@ -44,13 +46,13 @@ def _looks(photo: np.ndarray, geometry: PageGeometry, area: Rect) -> Iterator[np
     """The symbol's area as zxing is shown it, in turn (module docstring)."""
     flat = geometry.warp(photo, area, QR_PX_PER_MM)
     yield flat
-    yield _sharpened(flat, 2.0, 0.8)
+    yield _sharpened(flat, QR_PX_PER_MM, 0.8)
     larger = geometry.warp(photo, area, LARGER_PX_PER_MM)
-    quarter_of_a_mm = LARGER_PX_PER_MM / 4
-    yield _sharpened(larger, quarter_of_a_mm, 0.8)
-    yield _sharpened(larger, quarter_of_a_mm, 1.5)
+    yield _sharpened(larger, LARGER_PX_PER_MM, 0.8)
+    yield _sharpened(larger, LARGER_PX_PER_MM, 1.5)
 
 
-def _sharpened(image: np.ndarray, sigma: float, amount: float) -> np.ndarray:
-    blurred = cv2.GaussianBlur(image, (0, 0), sigma)
+def _sharpened(image: np.ndarray, px_per_mm: float, amount: float) -> np.ndarray:
+    """Unsharp masking over `SHARPEN_MM` of the page, `image` being flattened at `px_per_mm`."""
+    blurred = cv2.GaussianBlur(image, (0, 0), SHARPEN_MM * px_per_mm)
     return cv2.addWeighted(image, 1 + amount, blurred, -amount, 0)
