@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from multiprocessing import Pool
+from multiprocessing import Pool, get_context
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -956,14 +956,33 @@ def read_held_out_writers(
     return held_out_report(probabilities, test, megapixels, layout)
 
 
-def fit_classifier(data: Crops, validation: Crops, seed: int) -> tuple[list[ConvNet], Calibration]:
-    """Fit the networks on `data` (from seeds `seed`, `seed` + 1, ...) and their temperature
-    on `validation`."""
+_fitting_data: tuple[np.ndarray, ...] = ()
+"""The arrays a fitting worker fits on (`_share_fitting_data`)."""
+
+
+def _share_fitting_data(upright: np.ndarray, ink_fraction: np.ndarray, labels: np.ndarray) -> None:
+    global _fitting_data
+    _fitting_data = (upright, ink_fraction, labels)
+
+
+def _fit_member(seed: int) -> ConvNet:
+    return fit_network(*_fitting_data, seed)
+
+
+def fit_classifier(
+    data: Crops, validation: Crops, seed: int, workers: int = WORKERS
+) -> tuple[list[ConvNet], Calibration]:
+    """Fit the networks on `data` (from seeds `seed`, `seed` + 1, ...), each in a process of
+    its own (one thread each, so the same weights as one after the other), and their
+    temperature on `validation`."""
     upright = deskewed(data.glyphs)
-    networks = [
-        fit_network(upright, data.ink_fraction, data.labels, seed + member)
-        for member in range(NETWORKS)
-    ]
+    # Forked, the workers inherit the arrays instead of receiving a pickled copy each.
+    with get_context("fork").Pool(
+        min(workers, NETWORKS),
+        initializer=_share_fitting_data,
+        initargs=(upright, data.ink_fraction, data.labels),
+    ) as pool:
+        networks = pool.map(_fit_member, [seed + member for member in range(NETWORKS)])
     validation_upright = deskewed(validation.glyphs)
     directions = stroke_directions(validation_upright)
     logits = np.stack(
@@ -988,7 +1007,7 @@ def train(
     layout = load_form_layout()
     require_torch()
     data, validation = training_data(photos, seed, layout, workers)
-    networks, calibration = fit_classifier(data, validation, seed)
+    networks, calibration = fit_classifier(data, validation, seed, workers)
     out.parent.mkdir(parents=True, exist_ok=True)
     save_classifier(out, networks, calibration.temperature)
     held_out = (
@@ -1065,7 +1084,10 @@ def main(argv: Sequence[str] | None = None) -> TrainingRun:
         help="photos by held-out writers to report on (0: none)",
     )
     parser.add_argument(
-        "--workers", type=int, default=WORKERS, help="processes simulating the photos"
+        "--workers",
+        type=int,
+        default=WORKERS,
+        help="processes simulating photos and fitting networks",
     )
     arguments = parser.parse_args(argv)
     run = train(
