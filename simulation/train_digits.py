@@ -86,11 +86,13 @@ from simulation.writers import (
 if TYPE_CHECKING:
     import torch
 
-DEFAULT_PHOTOS = 1500
+DEFAULT_PHOTOS = 3000
+"""Against 1,500: one network held out 98.00% of digits instead of 97.56% and 97.42% (two
+starts); training takes 41 min on two cores instead of about 20."""
 DEFAULT_TEST_PHOTOS = 300
 DEFAULT_SEED = 1
 WORKERS = 2
-"""Processes simulating and cutting photos."""
+"""Processes simulating and cutting photos, then fitting the networks side by side."""
 TORCH_REQUIREMENT = "torch==2.13.0"
 TORCH_THREADS = 1
 """Threads torch fits with: one, so that the sums run in the same order on every machine."""
