@@ -48,6 +48,10 @@ class Rect(_LayoutPart):
     def bottom(self) -> float:
         return self.y + self.h
 
+    def grown(self, across: float, down: float) -> Rect:
+        """This rectangle with `across` more on its left and right, `down` above and below."""
+        return Rect(x=self.x - across, y=self.y - down, w=self.w + 2 * across, h=self.h + 2 * down)
+
 
 class Page(_LayoutPart):
     width: float

@@ -62,8 +62,8 @@ def fields_area(layout: FormLayout) -> Rect:
     rects = [field.rect for field in layout.fields]
     left, top = min(r.x for r in rects), min(r.y for r in rects)
     right, bottom = max(r.right for r in rects), max(r.bottom for r in rects)
-    side, above = OUTER_REACH_MM + 1 + SEARCH_MM, 1 + SEARCH_MM
-    return Rect(x=left - side, y=top - above, w=right - left + 2 * side, h=bottom - top + 2 * above)
+    around = Rect(x=left, y=top, w=right - left, h=bottom - top)
+    return around.grown(OUTER_REACH_MM + 1 + SEARCH_MM, 1 + SEARCH_MM)
 
 
 def cut_digit_boxes(photo: np.ndarray, geometry: PageGeometry, layout: FormLayout) -> BoxCrops:

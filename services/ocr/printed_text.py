@@ -69,9 +69,7 @@ def region_block(layout: FormLayout) -> Rect:
     above and below (its lines run well short of its left and right edges)."""
     for block in layout.printed_text:
         if block.what.startswith("region block") and block.y is not None and block.h is not None:
-            return Rect(
-                x=block.x, y=block.y - BLOCK_MARGIN_MM, w=block.w, h=block.h + 2 * BLOCK_MARGIN_MM
-            )
+            return Rect(x=block.x, y=block.y, w=block.w, h=block.h).grown(0, BLOCK_MARGIN_MM)
     raise ValueError("the layout has no region block")
 
 

@@ -30,9 +30,7 @@ SHARPEN_MM = 0.25
 def read_qr(photo: np.ndarray, geometry: PageGeometry, layout: FormLayout) -> QrPayload | None:
     """The payload of the form's QR code, or None when it is unreadable or not ours."""
     qr = layout.qr
-    area = Rect(
-        x=qr.x - MARGIN_MM, y=qr.y - MARGIN_MM, w=qr.size + 2 * MARGIN_MM, h=qr.size + 2 * MARGIN_MM
-    )
+    area = Rect(x=qr.x, y=qr.y, w=qr.size, h=qr.size).grown(MARGIN_MM, MARGIN_MM)
     for candidate in _looks(photo, geometry, area):
         for result in zxingcpp.read_barcodes(candidate, formats=zxingcpp.BarcodeFormat.QRCode):
             try:
