@@ -26,8 +26,10 @@ The decision (`settle`). The search does not know whether the paper itself is wr
 make arithmetic mistakes, and a form whose own numbers break a rule must go to a reviewer with
 the rule named, never be "fixed". So a different reading from the top one is taken only when
 all of these hold:
-- the search was complete and the chosen assignment has posterior >= `min_posterior` among the
-  assignments that satisfy the rules (0.9999: odds of 10,000 to 1);
+- the search was complete and the chosen assignment has posterior >= `min_posterior` (0.9999:
+  odds of 10,000 to 1) among the assignments that satisfy the rules and the papers that hold
+  an officers' slip (`slip_mass`, `slips.py`), so that a misread landing on the arithmetic is
+  weighed against "the officers slipped, and the ink shows what they wrote";
 - no field it changes was read confidently (top probability >= `confident_reading`, 0.98): a
   confident reading that breaks a rule is the officer's number, not a misread;
 - every changed field takes a value the reader itself proposed: the new number has been seen in
@@ -41,14 +43,14 @@ all of these hold:
   arithmetic without this bar, 4 with a bar of a twentieth, 1 with a fifth, none with a half;
   of 350 clean forms 204, 188, 158 and 127 were accepted. A fifth keeps most of what the
   arithmetic can settle; the residue (an officer's wrong digit that the reader itself could
-  hardly tell from the right one, or misread into exactly the sum) is the price of correcting
-  at all: 2 and 4 of another 1,000 such photos, with the digit weights before and after
-  their retraining on 3,000 photos;
+  hardly tell from the right one, or misread into exactly the sum) was 2 and 4 of another
+  1,000 such photos before slips were weighed (none of 4,100 since, `SlipPrior`);
 - it changes at most `max_corrected_fields` fields (3): many simultaneous misreads are more
   likely a badly read form, or a form with real mistakes, than a lucky fix.
 When the top reading already satisfies every rule, nothing is changed, and it is settled when
 its posterior reaches `min_posterior`: an uncertain digit whose alternatives all break a rule is
-settled by the arithmetic; one whose alternative fits as well leaves the form in doubt.
+settled by the arithmetic, unless an alternative is what an officer's slip would have written
+(296 where the rules need 294); one whose alternative fits as well leaves the form in doubt.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ import itertools
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from fractions import Fraction
 
 from schemas.events import FieldReading
@@ -69,6 +72,7 @@ from services.validate.rules import (
     arithmetic_rules,
     unused_candidate_fields,
 )
+from services.validate.slips import DEFAULT_SLIP_PRIOR, SlipPrior, slipped_belief, slips_of
 
 NUMBERS_ON_A_FIELD = MAX_FIELD_VALUE + 1
 TAIL_RATIO = 1e-6
@@ -205,6 +209,15 @@ class SearchResult:
         competitors = [*[*self._log_masses()][1:], self.frontier_log_bound]
         return self.assignments[0].log_probability - max(competitors)
 
+    @property
+    def log_mass(self) -> float:
+        """log of the probability of all satisfying assignments found (-inf when none)."""
+        masses = list(self._log_masses())
+        if not masses:
+            return -math.inf
+        top = max(masses)
+        return top + math.log(sum(math.exp(mass - top) for mass in masses))
+
     def field_posterior(self, name: str, number: int) -> float:
         """The probability that `name` holds `number`, among the satisfying assignments found."""
         if not self.assignments:
@@ -247,6 +260,8 @@ class _Problem:
     best_option_log: tuple[float, ...]
     constraints: tuple[_Constraint, ...]
     constraints_of: tuple[tuple[int, ...], ...]
+    ranks: dict[tuple[int, ...], int] = dataclass_field(default_factory=dict)
+    """The rank of the equalities over each set of fields left open, as the search meets it."""
 
     def log_probability(self, field: int, number: int) -> float:
         listed = self.listed_log[field].get(number)
@@ -261,9 +276,10 @@ def find_consistent_readings(
     rules: Sequence[ArithmeticRule],
     tail_ratio: float = TAIL_RATIO,
     max_nodes: int = MAX_NODES,
+    log_floor: float = -math.inf,
 ) -> SearchResult:
     """Every assignment of the fields not in `pinned` that satisfies `rules`, best first, down
-    to `tail_ratio` of the best (see the module docstring)."""
+    to `tail_ratio` of the best and no lower than `log_floor` (see the module docstring)."""
     problem = _compile(beliefs, pinned, rules)
     root = [_OPEN] * len(problem.names)
     root_score = _propagate(problem, root, 0.0, range(len(problem.constraints)))
@@ -277,7 +293,9 @@ def find_consistent_readings(
     nodes = 0
     while queue:
         upper_bound = -queue[0][0]
-        if found and upper_bound < found[0].log_probability + math.log(tail_ratio):
+        if upper_bound < log_floor or (
+            found and upper_bound < found[0].log_probability + math.log(tail_ratio)
+        ):
             break
         if nodes >= max_nodes:
             return SearchResult(tuple(found), tuple(unresolved), upper_bound, False, nodes)
@@ -301,6 +319,59 @@ def find_consistent_readings(
                 _push(queue, tiebreak, problem, child, score)
     frontier = -queue[0][0] if queue else -math.inf
     return SearchResult(tuple(found), tuple(unresolved), frontier, complete=True, nodes=nodes)
+
+
+@dataclass(frozen=True)
+class SlipMass:
+    """The probability that the paper holds an officers' slip, field by field, relative to the
+    best satisfying assignment (`slips.py`); `right`: for each field, the number the rules need
+    there in the most probable slipped reading (absent when the rules leave it open).
+    Incomplete when a search ran out of nodes."""
+
+    by_field: dict[str, float]
+    right: dict[str, int]
+    complete: bool = True
+
+    @property
+    def relative(self) -> float:
+        return sum(self.by_field.values()) if self.complete else math.inf
+
+    @property
+    def heaviest(self) -> str | None:
+        return max(self.by_field, key=self.by_field.__getitem__, default=None)
+
+
+def slip_mass(
+    beliefs: Mapping[str, FieldBelief],
+    pinned: Mapping[str, int | None],
+    rules: Sequence[ArithmeticRule],
+    best_log_probability: float,
+    prior: SlipPrior,
+    max_nodes: int = MAX_NODES,
+) -> SlipMass:
+    """For each field not pinned, prior * P(ink | that field slipped) / P(best): the search of
+    `find_consistent_readings` with the field's belief replaced by its `slipped_belief`.
+    Slipped readings below `TAIL_RATIO` of the best, prior included, are left out."""
+    by_field: dict[str, float] = {}
+    right: dict[str, int] = {}
+    if prior.per_field == 0:
+        return SlipMass(by_field, right)
+    rate = prior.per_field
+    floor = best_log_probability + math.log(TAIL_RATIO / rate)
+    for name, belief in beliefs.items():
+        if name in pinned:
+            continue
+        slipped = FieldBelief(slipped_belief(belief.numbers, belief.residual))
+        result = find_consistent_readings(
+            {**beliefs, name: slipped}, pinned, rules, max_nodes=max_nodes, log_floor=floor
+        )
+        if not result.complete:
+            return SlipMass(by_field, right, complete=False)
+        if result.log_mass > -math.inf:
+            by_field[name] = rate * math.exp(result.log_mass - best_log_probability)
+        if result.best is not None:
+            right[name] = result.best.values[name]
+    return SlipMass(by_field, right)
 
 
 def pinned_by_facts(facts: TpsFacts) -> dict[str, int | None]:
@@ -374,14 +445,17 @@ def _propagate(
         constraint = problem.constraints[pending.pop()]
         balance = constraint.constant
         open_terms = []
+        reach_down = reach_up = 0
         for field, coefficient in zip(constraint.fields, constraint.coefficients, strict=True):
             if state[field] >= 0:
                 balance += coefficient * state[field]
+                continue
+            open_terms.append((field, coefficient))
+            if coefficient > 0:
+                reach_up += coefficient * MAX_FIELD_VALUE
             else:
-                open_terms.append((field, coefficient))
-        lowest = balance + sum(min(0, c * MAX_FIELD_VALUE) for _, c in open_terms)
-        highest = balance + sum(max(0, c * MAX_FIELD_VALUE) for _, c in open_terms)
-        if lowest > 0 or (constraint.is_equality and highest < 0):
+                reach_down += coefficient * MAX_FIELD_VALUE
+        if balance + reach_down > 0 or (constraint.is_equality and balance + reach_up < 0):
             return None
         if not constraint.is_equality or len(open_terms) != 1:
             continue
@@ -433,16 +507,18 @@ def _unresolved_log_mass(problem: _Problem, state: list[int], log_probability: f
     """An upper bound of the probability of every completion of a branch whose rules leave
     k fields open among unlisted values: each open value costs its share of the residual, and
     the rules, of rank r over those fields, leave at most 1000^(k - r) completions."""
-    open_fields = [field for field, value in enumerate(state) if value == _SOMETHING_ELSE]
-    rows = [
-        [
-            dict(zip(constraint.fields, constraint.coefficients, strict=True)).get(field, 0)
-            for field in open_fields
+    open_fields = tuple(field for field, value in enumerate(state) if value == _SOMETHING_ELSE)
+    if open_fields not in problem.ranks:
+        rows = [
+            [
+                dict(zip(constraint.fields, constraint.coefficients, strict=True)).get(field, 0)
+                for field in open_fields
+            ]
+            for constraint in problem.constraints
+            if constraint.is_equality and any(field in open_fields for field in constraint.fields)
         ]
-        for constraint in problem.constraints
-        if constraint.is_equality and any(state[field] < 0 for field in constraint.fields)
-    ]
-    free_dimensions = len(open_fields) - _rank(rows)
+        problem.ranks[open_fields] = _rank(rows)
+    free_dimensions = len(open_fields) - problem.ranks[open_fields]
     return (
         log_probability
         - sum(problem.share_log[field] for field in open_fields)
@@ -521,14 +597,14 @@ def settle(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     tail_ratio: float = TAIL_RATIO,
     max_nodes: int = MAX_NODES,
+    slip_prior: SlipPrior = DEFAULT_SLIP_PRIOR,
 ) -> Settlement:
     """Decide whether the reading stands, is corrected by the arithmetic, or needs a human."""
     pinned = pinned_by_facts(facts)
     blank_rows = set(unused_candidate_fields(facts.candidates))
     read = {name: belief.top for name, belief in beliefs.items()}
-    search = find_consistent_readings(
-        beliefs, pinned, arithmetic_rules(facts.candidates), tail_ratio, max_nodes
-    )
+    rules = arithmetic_rules(facts.candidates)
+    search = find_consistent_readings(beliefs, pinned, rules, tail_ratio, max_nodes)
     if search.best is None:
         note = (
             f"the search for values that fit the form's rules stopped after {search.nodes} steps"
@@ -545,12 +621,25 @@ def settle(
     }
     sure = search.complete and search.posterior >= thresholds.min_posterior
     refusals = _refusals(beliefs, changed, blank_rows, thresholds)
+    slips = SlipMass({}, {})
+    if sure and not refusals:
+        slips = slip_mass(
+            beliefs, pinned, rules, search.best.log_probability, slip_prior, max_nodes
+        )
+        posterior = 1 / (1 / search.posterior + slips.relative)
+        if posterior < thresholds.min_posterior:
+            sure = False
+            refusals.append(_slip_note(slips, posterior, beliefs, thresholds))
     if not sure and not refusals:
         refusals.append(_ambiguity_note(search, thresholds))
     read_probability = _reader_confidence(beliefs, read, blank_rows)
     doubts = {} if sure else _doubts(search, thresholds, read_probability)
+    if (suspect := slips.heaviest) in slips.right and not sure:
+        doubts.setdefault(suspect, [slips.right[suspect]])
     if refusals:
-        confidence = read_probability if changed else _posterior_confidence(search, read, pinned)
+        confidence = (
+            read_probability if changed else _posterior_confidence(search, read, pinned, slips)
+        )
         return Settlement(read, False, {}, confidence, doubts, refusals, search)
     values = {**read, **{name: new for name, (_, new) in changed.items()}}
     notes = [
@@ -563,7 +652,7 @@ def settle(
         for name, value in read.items()
         if name not in changed and read_probability[name] < thresholds.confident_reading
     ]
-    confidence = _posterior_confidence(search, values, pinned)
+    confidence = _posterior_confidence(search, values, pinned, slips)
     return Settlement(values, True, changed, confidence, {}, notes, search)
 
 
@@ -607,6 +696,34 @@ def _refusals(
     return refusals
 
 
+def _slip_note(
+    slips: SlipMass, posterior: float, beliefs: Mapping[str, FieldBelief], thresholds: Thresholds
+) -> str:
+    if not slips.complete:
+        return (
+            "the search for officers' slips stopped before it could rule them out: the values "
+            "that fit the form's rules cannot be told from a form that breaks them"
+        )
+    suspect = slips.heaviest
+    below = (
+        f"allowing for officers' slips the values that fit have posterior {_p(posterior)}, "
+        f"below {_p(thresholds.min_posterior)}"
+    )
+    if suspect not in slips.right:
+        return f"{suspect} may hold the officers' slip, and the form's rules leave it open; {below}"
+    right, belief = slips.right[suspect], beliefs[suspect]
+    slipped = slips_of(right)
+    written = max(
+        belief.numbers, key=lambda x: belief.numbers[x] * slipped.get(x, 0.0), default=None
+    )
+    seen = (
+        f"the reader sees {written} there (p={_p(belief.numbers[written])})"
+        if written in slipped
+        else f"the reader hardly sees {right} there (p={_p(belief.probability_of_number(right))})"
+    )
+    return f"{suspect} may hold the officers' slip: the form's rules need {right}, {seen}; {below}"
+
+
 def _ambiguity_note(search: SearchResult, thresholds: Thresholds) -> str:
     if not search.complete:
         return (
@@ -641,14 +758,19 @@ def _doubts(
 
 
 def _posterior_confidence(
-    search: SearchResult, values: Mapping[str, int | None], pinned: Mapping[str, int | None]
+    search: SearchResult,
+    values: Mapping[str, int | None],
+    pinned: Mapping[str, int | None],
+    slips: SlipMass,
 ) -> dict[str, float]:
-    """Each value's probability among the satisfying assignments (values that satisfy them)."""
+    """Each value's probability among the satisfying assignments (values that satisfy them),
+    and the slip that field may hold: P(rules hold, value) / (P(rules hold) + P(field slipped))."""
     return {
         name: (
             float(value == pinned[name])
             if name in pinned
             else search.field_posterior(name, value or 0)
+            / (1 + slips.by_field.get(name, 0.0) * search.posterior)
         )
         for name, value in values.items()
     }

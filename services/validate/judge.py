@@ -12,7 +12,8 @@
    with the findings attached.
 
 An accept thus means: the QR ties the form to the uploader's TPS and contest, every hard rule
-holds, and the values have posterior >= `min_posterior` under the reader's own probabilities.
+holds, and the values have posterior >= `min_posterior` under the reader's own probabilities,
+officers' slips allowed for (`slips.py`).
 """
 
 from __future__ import annotations

@@ -138,17 +138,23 @@ def test_a_confidently_read_officers_mistake_is_never_accepted_nor_changed(
     assert broken <= {finding.rule for finding in verdict.findings}
 
 
-def test_one_uncertain_digit_is_almost_always_settled_and_never_wrongly() -> None:
+def test_one_uncertain_digit_is_mostly_settled_and_never_wrongly() -> None:
+    """What is not settled is held back for a reason a reviewer is told: the ink's support for
+    the fitting value is too weak (the `min_correction_support` bar), or the alternative is
+    what an officer's slip would have written (a units digit: 5 for 6 is 1 off)."""
     rng = random.Random(2024)
-    outcomes = {"right": 0, "wrong": 0, "review": 0}
+    outcomes = {"right": 0, "wrong": 0, "too little support": 0, "may be a slip": 0}
     for _ in range(300):
         truth = valid_tally(FACTS, rng.randint)
         written = [name for name in FIELD_NAMES if truth[name] is not None]
         noisy = add_noise(FACTS, truth, rng.choice, rng.uniform, [rng.choice(written)])
         verdict = judge(form_read(truth, noisy.overrides), FACTS)
-        if verdict.outcome == "review":
-            outcomes["review"] += 1
-        else:
+        if verdict.outcome == "accept":
             outcomes["right" if verdict.values == truth else "wrong"] += 1
+        elif any("officers' slip" in reason for reason in verdict.reasons):
+            outcomes["may be a slip"] += 1
+        else:
+            assert any("the ink, not the arithmetic" in reason for reason in verdict.reasons)
+            outcomes["too little support"] += 1
     assert outcomes["wrong"] == 0
-    assert outcomes["right"] >= 0.9 * 300, outcomes
+    assert outcomes["right"] >= 0.8 * 300, outcomes
