@@ -28,7 +28,7 @@ from services.validate.rules import MAX_FIELD_VALUE
 SMALL_SLIPS = range(1, 10)
 """Off by one to nine; a slip of d is taken 1/d as often as a slip of one."""
 ROUND_SLIPS = (10, 20, 100)
-"""A ten or a hundred carried wrongly."""
+"""A carry gone wrong: a ten, twenty or hundred off."""
 SLIP_KIND_SHARES = {"small": 0.5, "round": 0.25, "swapped": 0.25}
 
 
@@ -77,7 +77,6 @@ def slips_of(right: int) -> dict[int, float]:
             slips[value] = slips.get(value, 0.0) + share / total_share * weight / sum(
                 weights.values()
             )
-    slips.pop(right, None)
     return slips
 
 
