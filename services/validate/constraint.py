@@ -579,7 +579,9 @@ class Settlement:
     the rules when `values` satisfy them, the reader's own probability when they do not (a
     form that breaks a rule, or values the search could not settle). `doubts`: for each field
     in doubt, the numbers that fit the rules, most probable first. `notes`: what was decided
-    and why, for humans.
+    and why, for humans. `suspected_slip`: (the field or None, why) when the reading would
+    have been settled but for an officers' slip it cannot rule out; a doubt about the paper,
+    not the photo, which a second photo of the same paper does not lessen.
     """
 
     values: dict[str, int | None]
@@ -589,6 +591,7 @@ class Settlement:
     doubts: dict[str, list[int]]
     notes: list[str]
     search: SearchResult
+    suspected_slip: tuple[str | None, str] | None = None
 
 
 def settle(
@@ -622,6 +625,7 @@ def settle(
     sure = search.complete and search.posterior >= thresholds.min_posterior
     refusals = _refusals(beliefs, changed, blank_rows, thresholds)
     slips = SlipMass({}, {})
+    suspected_slip = None
     if sure and not refusals:
         slips = slip_mass(
             beliefs, pinned, rules, search.best.log_probability, slip_prior, max_nodes
@@ -629,18 +633,17 @@ def settle(
         posterior = 1 / (1 / search.posterior + slips.relative)
         if posterior < thresholds.min_posterior:
             sure = False
-            refusals.append(_slip_note(slips, posterior, beliefs, thresholds))
+            suspected_slip = (slips.heaviest, _slip_note(slips, posterior, beliefs, thresholds))
+            refusals.append(suspected_slip[1])
     if not sure and not refusals:
         refusals.append(_ambiguity_note(search, thresholds))
     read_probability = _reader_confidence(beliefs, read, blank_rows)
     doubts = {} if sure else _doubts(search, thresholds, read_probability)
-    if (suspect := slips.heaviest) in slips.right and not sure:
-        doubts.setdefault(suspect, [slips.right[suspect]])
     if refusals:
         confidence = (
             read_probability if changed else _posterior_confidence(search, read, pinned, slips)
         )
-        return Settlement(read, False, {}, confidence, doubts, refusals, search)
+        return Settlement(read, False, {}, confidence, doubts, refusals, search, suspected_slip)
     values = {**read, **{name: new for name, (_, new) in changed.items()}}
     notes = [
         _correction_note(name, old, new, read_probability[name], beliefs[name], search)

@@ -119,8 +119,9 @@ def _fields_not_read(reading: FormRead) -> list[RuleFinding]:
 def _doubt_findings(
     settlement: Settlement, beliefs: dict[str, FieldBelief], values_already_held: bool
 ) -> list[RuleFinding]:
-    """One finding per field the arithmetic could not settle, or one saying why it could not
-    when no broken rule holds the values back already."""
+    """One finding per field the arithmetic could not settle, one for an officers' slip it
+    cannot rule out, or one saying why it could not when no broken rule holds the values back
+    already."""
     if settlement.settled:
         return []
     findings = [
@@ -136,6 +137,16 @@ def _doubt_findings(
         )
         for name, fitting in settlement.doubts.items()
     ]
+    if settlement.suspected_slip is not None:
+        field, why = settlement.suspected_slip
+        findings.append(
+            RuleFinding(
+                rule="possible_officer_slip",
+                severity="hard",
+                message=why,
+                fields=[field] if field else [],
+            )
+        )
     if not findings and not values_already_held:
         findings.append(
             RuleFinding(

@@ -15,8 +15,10 @@ value by value (a blank and a 0 are the same number):
     photos' doubts as independent. They are not quite: the same ambiguous hand misleads the
     reader in both photos. Hence a bar ten times stricter than one reading's (1e-4), and no
     credit at all for one photo uploaded twice;
-  - otherwise (a broken rule, the QR or printed TPS, the DPT, a field not read): review.
-    Agreement cannot vouch for a form's identity or for an officer's arithmetic.
+  - otherwise (a broken rule, the QR or printed TPS, the DPT, a field not read, an officers'
+    slip the reading cannot rule out): review. Agreement cannot vouch for a form's identity or
+    for an officer's arithmetic: a second photo of the same paper is no evidence against a
+    slip on it.
 - An unreadable photo adds nothing: the other reading decides alone.
 
 A later upload against a published tally (`compare_with_published`): the same values confirm

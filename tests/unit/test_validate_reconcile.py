@@ -70,6 +70,21 @@ def test_two_agreeing_doubtful_readings_of_two_photos_are_accepted_when_jointly_
     assert joint_doubt(nearly.field_confidence, nearly.field_confidence) < 1e-5
 
 
+def test_two_photos_cannot_rule_out_an_officers_slip_on_the_paper_they_share() -> None:
+    """Each reading is nearly sure of its digits; what holds both back is a slip the paper may
+    hold, and a second photo of the same paper is no evidence against it."""
+    slip = RuleFinding(
+        rule="possible_officer_slip",
+        severity="hard",
+        message="suara_total may hold the officers' slip",
+        fields=["suara_total"],
+    )
+    held = verdict("review", findings=[slip], doubtful={"suara_total": 0.9999})
+    assert joint_doubt(held.field_confidence, held.field_confidence) < 1e-5
+    assert reconcile(upload("a", held), upload("b", held)).outcome == "review"
+    assert reconcile(upload("a", verdict()), upload("b", held)).outcome == "review"
+
+
 def test_two_agreeing_doubtful_readings_that_stay_unsure_go_to_review() -> None:
     unsure = {"disabilitas_l": uncertain((2, 0.55), (7, 0.43))} | {
         "disabilitas_jml": uncertain((3, 0.55), (8, 0.43))

@@ -46,6 +46,8 @@ def test_a_correction_onto_a_number_one_off_the_ink_may_be_the_officers_slip() -
     verdict = judge(reading, FACTS)
     assert verdict.outcome == "review"
     assert verdict.values == paper and verdict.corrected_fields == {}
+    slips = [finding for finding in verdict.findings if finding.rule == "possible_officer_slip"]
+    assert [finding.fields for finding in slips] == [["suara_total"]]
     assert any(
         "suara_total may hold the officers' slip: the form's rules need 420, the reader sees "
         "421 there (p=0.6)" in reason
