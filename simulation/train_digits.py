@@ -5,8 +5,9 @@ The data are crops cut by the reader's own pipeline (decode, markers, `cut_digit
 simulation wrote in each box; plus isolated digits (the MNIST samples the training writers draw
 from, scikit-learn's digits, font glyphs) placed in a box and cleaned by the same `clean_glyph`,
 blank boxes with specks, border remnants and stray marks, and distorted copies of the photo
-crops. Only training-side hands are used to fit and to calibrate; the held-out writers are
-read once, at the end, for the report.
+crops. The glyph networks fit on all of them; the frame networks, which read each box as
+photographed with its lines, on the photo crops alone. Only training-side hands are used to fit
+and to calibrate; the held-out writers are read once, at the end, for the report.
 
     python -m simulation.train_digits [--photos N] [--seed S] [--out PATH] [--test-photos N]
                                       [--workers N]
@@ -40,6 +41,7 @@ from scipy.optimize import minimize_scalar
 from schemas.form_layout import FormLayout, load_form_layout
 from services.ocr.boxes import (
     BOX_PX_PER_MM,
+    FRAME_SHAPE,
     GLYPH_SIZE,
     INSET_MM,
     OVERSHOOT_MM,
@@ -54,6 +56,8 @@ from services.ocr.digits import (
     INK_SCALE,
     MODEL_PATH,
     ConvNet,
+    DigitClassifier,
+    View,
     averaged_probabilities,
     deskewed,
     load_classifier,
@@ -96,8 +100,10 @@ WORKERS = 2
 TORCH_REQUIREMENT = "torch==2.13.0"
 TORCH_THREADS = 1
 """Threads torch fits with: one, so that the sums run in the same order on every machine."""
-NETWORKS = 2
-"""Networks fitted on the same data from different random starts, and averaged."""
+NETWORKS: tuple[View, ...] = ("glyph", "glyph", "frame", "frame")
+"""The networks averaged, by what each reads; those of one view are fitted on the same data
+from different random starts. Glyph networks fit on every crop, frame networks on the crops of
+photos (an isolated digit has no box around it)."""
 CONV_CHANNELS = (16, 32, 64)
 DENSE_UNITS = 128
 DROPOUT = 0.25
@@ -120,6 +126,10 @@ AUGMENT_BEND_PX = 0.8
 AUGMENT_THICKER = 0.15
 AUGMENT_THINNER = 0.15
 AUGMENT_GAMMA = 0.25
+FRAME_AUGMENT_TURN = math.radians(3)
+FRAME_AUGMENT_SCALE = 0.05
+FRAME_AUGMENT_SHIFT_PX = 0.6
+"""A frame is turned, scaled and shifted less than a glyph: the box lines are in it."""
 VALIDATION_SHARE = 0.15
 """Of the training photos, the share kept out of fitting to fit the temperature and measure
 calibration (the same hands, other photos)."""
@@ -175,14 +185,19 @@ TEST_SEED_OFFSET = 1_000_003
 conditions than the training photos, as well as other writers."""
 
 
+ISOLATED_SOURCES = ("distorted", "mnist", "sklearn", "font", "blank")
+"""Crops not cut from a photo: their frames are empty, and frame networks do not see them."""
+
+
 @dataclass(frozen=True)
 class Crops:
-    """Cleaned glyphs with their labels (0-9, 10 = blank); `source` names where each came from
-    (a writer's name, or `distorted`, `mnist`, `sklearn`, `font`, `blank`); `photo` is the
-    index of the photo it was cut from, -1 for none."""
+    """Cleaned glyphs and frames (float16, to halve the memory) with their labels (0-9,
+    10 = blank); `source` names where each came from (a writer's name, or one of
+    ISOLATED_SOURCES); `photo` is the index of the photo it was cut from, -1 for none."""
 
     glyphs: np.ndarray
     ink_fraction: np.ndarray
+    frames: np.ndarray
     labels: np.ndarray
     source: np.ndarray
     photo: np.ndarray
@@ -191,13 +206,11 @@ class Crops:
         return len(self.labels)
 
     def subset(self, chosen: np.ndarray) -> Crops:
-        return Crops(
-            self.glyphs[chosen],
-            self.ink_fraction[chosen],
-            self.labels[chosen],
-            self.source[chosen],
-            self.photo[chosen],
-        )
+        return Crops(*(getattr(self, f.name)[chosen] for f in _CROP_FIELDS))
+
+    def from_photos(self) -> np.ndarray:
+        """Which crops were cut from a photo as they are (these have frames)."""
+        return ~np.isin(self.source, ISOLATED_SOURCES)
 
     @staticmethod
     def joined(parts: Sequence[Crops]) -> Crops:
@@ -297,6 +310,7 @@ class _PhotoJob:
 class _PhotoResult:
     glyphs: np.ndarray
     ink_fraction: np.ndarray
+    frames: np.ndarray
     labels: np.ndarray
     writer: str
     megapixels: float
@@ -329,8 +343,9 @@ def _cut_photo(job: _PhotoJob) -> _PhotoResult | None:
         return None
     effects = simulated.truth.effects
     return _PhotoResult(
-        crops.glyphs,
+        crops.glyphs.astype(np.float16),
         crops.ink_fraction,
+        crops.frames.astype(np.float16),
         box_labels(simulated.truth.written or {}, layout),
         job.writer.name,
         effects["width"] * effects["height"] / 1e6,
@@ -380,6 +395,7 @@ def photo_crops(
             Crops(
                 result.glyphs,
                 result.ink_fraction,
+                result.frames,
                 result.labels,
                 np.full(boxes, result.writer, dtype=object),
                 np.full(boxes, index),
@@ -421,6 +437,10 @@ def _in_a_box(
     return clean_glyph(np.clip(interior, 0, 1).astype(np.float32))
 
 
+def _no_frames(count: int) -> np.ndarray:
+    return np.zeros((count, *FRAME_SHAPE), dtype=np.float16)
+
+
 def _ink_only(mask: np.ndarray) -> np.ndarray:
     rows = np.flatnonzero(mask.max(axis=1) > 0.1)
     cols = np.flatnonzero(mask.max(axis=0) > 0.1)
@@ -436,8 +456,9 @@ def _isolated(
 ) -> Crops:
     placed = [_in_a_box(mask, layout, rng) for mask in masks]
     return Crops(
-        np.stack([glyph for glyph, _ in placed]),
+        np.stack([glyph for glyph, _ in placed]).astype(np.float16),
         np.array([ink for _, ink in placed], dtype=np.float32),
+        _no_frames(len(placed)),
         np.array(labels, dtype=np.int64),
         np.full(len(placed), source, dtype=object),
         np.full(len(placed), -1),
@@ -535,8 +556,9 @@ def stray_mark_blanks(count: int, layout: FormLayout, rng: np.random.Generator) 
         glyphs.append(glyph)
         inks.append(ink)
     return Crops(
-        np.stack(glyphs),
+        np.stack(glyphs).astype(np.float16),
         np.array(inks, dtype=np.float32),
+        _no_frames(count),
         np.full(count, BLANK),
         np.full(count, "blank", dtype=object),
         np.full(count, -1),
@@ -551,7 +573,7 @@ def distorted(glyphs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     rows, cols = np.mgrid[0:size, 0:size].astype(np.float32)
     centre = size / 2
     out = np.empty_like(glyphs)
-    for index, glyph in enumerate(glyphs):
+    for index, glyph in enumerate(glyphs.astype(np.float32)):
         angle = rng.normal(0, math.radians(7))
         shear = rng.normal(0, 0.15)
         stretch_x, stretch_y = np.exp(rng.normal(0, 0.1, 2))
@@ -576,12 +598,18 @@ def distorted(glyphs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def distorted_copies(crops: Crops, copies: int, rng: np.random.Generator) -> Crops:
-    """`copies` distorted copies of every digit crop (blanks are plentiful already)."""
+    """`copies` distorted copies of every digit crop's glyph (blanks are plentiful already);
+    their frames are left empty."""
     digits = crops.subset(crops.labels < BLANK)
     source = np.full(len(digits), "distorted", dtype=object)
     return Crops.joined(
         [
-            dataclasses.replace(digits, glyphs=distorted(digits.glyphs, rng), source=source)
+            dataclasses.replace(
+                digits,
+                glyphs=distorted(digits.glyphs, rng),
+                frames=_no_frames(len(digits)),
+                source=source,
+            )
             for _ in range(copies)
         ]
     )
@@ -602,15 +630,17 @@ def require_torch() -> ModuleType:
     return torch
 
 
-def build_network(seed: int) -> torch.nn.ModuleDict:
+def build_network(seed: int, view: View) -> torch.nn.ModuleDict:
     """A fresh network with weights drawn from `seed`: 3x3 convolutions with batch norm, each
     followed by 2x2 max-pooling and ReLU (`features`), then the dense layers (`head`), whose
-    input is the flattened feature maps, the stroke directions and the scaled ink fraction.
-    `network_logits` runs it; `numpy_network` exports it to the reader's `ConvNet`."""
+    input is the flattened feature maps and, for a glyph network, the stroke directions and the
+    scaled ink fraction. `network_logits` runs it; `numpy_network` exports it to the reader's
+    `ConvNet`."""
     torch = require_torch()
     nn = torch.nn
     torch.manual_seed(seed)
-    blocks, channels, side = [], 1, GLYPH_SIZE
+    blocks, channels = [], 1
+    height, width = (GLYPH_SIZE, GLYPH_SIZE) if view == "glyph" else FRAME_SHAPE
     for outputs in CONV_CHANNELS:
         blocks += [
             nn.Conv2d(channels, outputs, 3, padding=1, bias=False),
@@ -618,12 +648,13 @@ def build_network(seed: int) -> torch.nn.ModuleDict:
             nn.MaxPool2d(2),
             nn.ReLU(),
         ]
-        channels, side = outputs, side // 2
+        channels, height, width = outputs, height // 2, width // 2
+    glyph_features = _direction_features() + 1 if view == "glyph" else 0
     return nn.ModuleDict(
         {
             "features": nn.Sequential(*blocks, nn.Flatten()),
             "head": nn.Sequential(
-                nn.Linear(channels * side * side + _direction_features() + 1, DENSE_UNITS),
+                nn.Linear(channels * height * width + glyph_features, DENSE_UNITS),
                 nn.ReLU(),
                 nn.Dropout(DROPOUT),
                 nn.Linear(DENSE_UNITS, CLASSES),
@@ -633,12 +664,15 @@ def build_network(seed: int) -> torch.nn.ModuleDict:
 
 
 def network_logits(
-    network: torch.nn.ModuleDict, upright: torch.Tensor, ink_fraction: torch.Tensor
+    network: torch.nn.ModuleDict, view: View, images: torch.Tensor, ink_fraction: torch.Tensor
 ) -> torch.Tensor:
-    """(boxes, 28, 28) deskewed glyphs and (boxes,) ink fractions -> (boxes, 11) logits."""
+    """(boxes, 28, 28) deskewed glyphs and (boxes,) ink fractions, or (boxes, *FRAME_SHAPE)
+    frames (the ink fractions unused) -> (boxes, 11) logits."""
     torch = require_torch()
-    maps = network["features"](upright[:, None])
-    directions = torch_stroke_directions(upright)
+    maps = network["features"](images[:, None])
+    if view == "frame":
+        return network["head"](maps)
+    directions = torch_stroke_directions(images)
     return network["head"](torch.cat([maps, directions, ink_fraction[:, None] * INK_SCALE], dim=1))
 
 
@@ -660,7 +694,7 @@ def _direction_features() -> int:
     return DIRECTION_BINS * (GLYPH_SIZE // CELL_PX) ** 2
 
 
-def numpy_network(network: torch.nn.ModuleDict) -> ConvNet:
+def numpy_network(network: torch.nn.ModuleDict, view: View) -> ConvNet:
     """The network's layers as float32 arrays for the numpy classifier, each batch norm (at its
     running statistics) folded into the convolution before it."""
     nn = require_torch().nn
@@ -678,20 +712,25 @@ def numpy_network(network: torch.nn.ModuleDict) -> ConvNet:
         kernel_biases=tuple(kernel_biases),
         weights=tuple(_array(layer.weight.T) for layer in dense),
         biases=tuple(_array(layer.bias) for layer in dense),
+        view=view,
     )
 
 
 def checked_export(
-    network: torch.nn.ModuleDict, upright: torch.Tensor, ink_fraction: torch.Tensor
+    network: torch.nn.ModuleDict, view: View, images: torch.Tensor, ink_fraction: torch.Tensor
 ) -> ConvNet:
-    """`numpy_network`, refused unless its numpy logits equal torch's on the given glyphs: the
-    reader must compute exactly what was trained."""
+    """`numpy_network`, refused unless its numpy logits equal torch's on the given glyphs or
+    frames: the reader must compute exactly what was trained."""
     torch = require_torch()
-    exported = numpy_network(network)
+    exported = numpy_network(network, view)
     with torch.no_grad():
-        expected = network_logits(network, upright, ink_fraction).numpy()
-    glyphs = upright.numpy()
-    actual = exported.logits(glyphs, stroke_directions(glyphs), ink_fraction.numpy())
+        expected = network_logits(network, view, images, ink_fraction).numpy()
+    pixels = images.numpy()
+    actual = (
+        exported.glyph_logits(pixels, stroke_directions(pixels), ink_fraction.numpy())
+        if view == "glyph"
+        else exported.frame_logits(pixels)
+    )
     if not np.allclose(actual, expected, atol=1e-4, rtol=1e-4):
         worst = float(np.abs(actual - expected).max())
         raise AssertionError(f"the numpy export differs from the network (by up to {worst:.2g})")
@@ -746,17 +785,42 @@ def augmented(upright: torch.Tensor, generator: torch.Generator) -> torch.Tensor
     return torch.where(kept, images, moved)[:, 0]
 
 
+def augmented_frames(frames: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Each frame turned, scaled and shifted a little, its ink darkened or lightened."""
+    torch = require_torch()
+    functional = torch.nn.functional
+    count = len(frames)
+
+    def normal(spread: float, *shape: int) -> torch.Tensor:
+        return torch.randn(count, *shape, generator=generator) * spread
+
+    angle, scale = normal(FRAME_AUGMENT_TURN), torch.exp(normal(FRAME_AUGMENT_SCALE))
+    affine = torch.zeros(count, 2, 3)
+    affine[:, 0, 0] = affine[:, 1, 1] = torch.cos(angle) * scale
+    affine[:, 0, 1] = -torch.sin(angle) * scale
+    affine[:, 1, 0] = torch.sin(angle) * scale
+    affine[:, 0, 2] = normal(FRAME_AUGMENT_SHIFT_PX * 2 / FRAME_SHAPE[1])
+    affine[:, 1, 2] = normal(FRAME_AUGMENT_SHIFT_PX * 2 / FRAME_SHAPE[0])
+    images = frames[:, None]
+    grid = functional.affine_grid(affine, list(images.shape), align_corners=False)
+    moved = functional.grid_sample(images, grid, padding_mode="zeros", align_corners=False)
+    gamma = torch.exp(normal(AUGMENT_GAMMA, 1, 1, 1))
+    return (moved.clamp(0, 1) ** gamma)[:, 0]
+
+
 def fit_network(
-    upright: np.ndarray, ink_fraction: np.ndarray, labels: np.ndarray, seed: int
+    view: View, images: np.ndarray, ink_fraction: np.ndarray, labels: np.ndarray, seed: int
 ) -> ConvNet:
-    """Fit one network from `seed` (its start, the order of the batches and the augmentation)
-    with AdamW and a one-cycle learning rate, and export it to numpy."""
+    """Fit one network reading `view` (deskewed glyphs or frames as `images`) from `seed` (its
+    start, the order of the batches and the augmentation) with AdamW and a one-cycle learning
+    rate, and export it to numpy."""
     torch = require_torch()
     torch.set_num_threads(TORCH_THREADS)
     torch.use_deterministic_algorithms(True)
-    network = build_network(seed)
+    network = build_network(seed, view)
     generator = torch.Generator().manual_seed(seed)
-    glyphs = torch.from_numpy(upright)
+    pixels = torch.from_numpy(images)
+    augment = augmented if view == "glyph" else augmented_frames
     ink = torch.from_numpy(ink_fraction.astype(np.float32))
     targets = torch.from_numpy(labels)
     batches = math.ceil(len(targets) / BATCH_SIZE)
@@ -768,14 +832,16 @@ def fit_network(
     for _ in range(EPOCHS):
         order = torch.randperm(len(targets), generator=generator)
         for batch in order.split(BATCH_SIZE):
-            logits = network_logits(network, augmented(glyphs[batch], generator), ink[batch])
+            inputs = augment(pixels[batch].float(), generator)
+            logits = network_logits(network, view, inputs, ink[batch])
             loss = torch.nn.functional.cross_entropy(logits, targets[batch])
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
             schedule.step()
     network.eval()
-    return checked_export(network, glyphs[:EXPORT_CHECK_BOXES], ink[:EXPORT_CHECK_BOXES])
+    checked = pixels[:EXPORT_CHECK_BOXES].float()
+    return checked_export(network, view, checked, ink[:EXPORT_CHECK_BOXES])
 
 
 # --- calibration ------------------------------------------------------------------------------
@@ -954,44 +1020,48 @@ def read_held_out_writers(
     test, megapixels = photo_crops(
         photos, seed, HELD_OUT_WRITERS, megapixels=TEST_MEGAPIXELS, workers=workers
     )
-    probabilities = classifier.probabilities(test.glyphs, test.ink_fraction)
+    probabilities = classifier.probabilities(
+        test.glyphs.astype(np.float32), test.ink_fraction, test.frames.astype(np.float32)
+    )
     return held_out_report(probabilities, test, megapixels, layout)
 
 
-_fitting_data: tuple[np.ndarray, ...] = ()
-"""The arrays a fitting worker fits on (`_share_fitting_data`)."""
+_fitting_data: dict[View, tuple[np.ndarray, ...]] = {}
+"""The arrays a fitting worker fits on, per view (`_share_fitting_data`)."""
 
 
-def _share_fitting_data(upright: np.ndarray, ink_fraction: np.ndarray, labels: np.ndarray) -> None:
+def _share_fitting_data(data: dict[View, tuple[np.ndarray, ...]]) -> None:
     global _fitting_data
-    _fitting_data = (upright, ink_fraction, labels)
+    _fitting_data = data
 
 
-def _fit_member(seed: int) -> ConvNet:
-    return fit_network(*_fitting_data, seed)
+def _fit_member(member: tuple[View, int]) -> ConvNet:
+    view, seed = member
+    return fit_network(view, *_fitting_data[view], seed)
 
 
 def fit_classifier(
     data: Crops, validation: Crops, seed: int, workers: int = WORKERS
 ) -> tuple[list[ConvNet], Calibration]:
-    """Fit the networks on `data` (from seeds `seed`, `seed` + 1, ...), each in a process of
-    its own (one thread each, so the same weights as one after the other), and their
-    temperature on `validation`."""
-    upright = deskewed(data.glyphs)
+    """Fit the networks on `data` (member i from seed `seed` + i), each in a process of its own
+    (one thread each, so the same weights as one after the other), and their temperature on
+    `validation`."""
+    framed = data.subset(data.from_photos())
+    views: dict[View, tuple[np.ndarray, ...]] = {
+        "glyph": (deskewed(data.glyphs.astype(np.float32)), data.ink_fraction, data.labels),
+        "frame": (framed.frames, framed.ink_fraction, framed.labels),
+    }
     # Forked, the workers inherit the arrays instead of receiving a pickled copy each.
     with get_context("fork").Pool(
-        min(workers, NETWORKS),
-        initializer=_share_fitting_data,
-        initargs=(upright, data.ink_fraction, data.labels),
+        min(workers, len(NETWORKS)), initializer=_share_fitting_data, initargs=(views,)
     ) as pool:
-        networks = pool.map(_fit_member, [seed + member for member in range(NETWORKS)])
-    validation_upright = deskewed(validation.glyphs)
-    directions = stroke_directions(validation_upright)
-    logits = np.stack(
-        [
-            network.logits(validation_upright, directions, validation.ink_fraction)
-            for network in networks
-        ]
+        members = [(view, seed + member) for member, view in enumerate(NETWORKS)]
+        networks = pool.map(_fit_member, members, chunksize=1)
+    classifier = DigitClassifier(tuple(networks), temperature=1.0, version="")
+    logits = classifier.logits(
+        validation.glyphs.astype(np.float32),
+        validation.ink_fraction,
+        validation.frames.astype(np.float32),
     )
     return networks, calibrate(logits, validation.labels)
 

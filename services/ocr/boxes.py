@@ -45,15 +45,23 @@ SPECK_SHARE = 0.15
 GLYPH_SIZE = 28
 GLYPH_FIT = 20
 INK_THRESHOLD = 0.28
+FRAME_MARGIN_MM = 1.5
+FRAME_PX_PER_MM = 4.0
+"""A box's frame: the box and this much around it, lines and neighbours' ink and all, at this
+scale (a digit's stroke is still a pixel or two wide)."""
+FRAME_SHAPE = (44, 36)
+"""(height, width) of a frame in pixels: a 6 x 8 mm box and its margin at FRAME_PX_PER_MM."""
 
 
 @dataclass(frozen=True)
 class BoxCrops:
-    """One cleaned 28x28 glyph per digit box, in layout order (field by field, left to right)."""
+    """Per digit box, in layout order (field by field, left to right): the cleaned glyph, the
+    share of the box that is ink, and the box's frame as photographed (`box_frame`)."""
 
     glyphs: np.ndarray  # (boxes, 28, 28) float32, 0 = paper, 1 = full ink
     ink_fraction: np.ndarray  # (boxes,) share of the box interior that is ink
     box_px: list[tuple[int, int, int, int]]  # each box in photo pixels: x, y, width, height
+    frames: np.ndarray  # (boxes, *FRAME_SHAPE) float32, darkness relative to the print's black
 
 
 def fields_area(layout: FormLayout) -> Rect:
@@ -72,17 +80,45 @@ def cut_digit_boxes(photo: np.ndarray, geometry: PageGeometry, layout: FormLayou
     paper = _paper_level(flat)
     darkness = np.clip((paper - flat) / np.maximum(paper, 1.0), 0.0, 1.0)
     fields = aligned_fields(darkness, layout.fields, area, BOX_PX_PER_MM)
-    darkness = erase_box_lines(darkness, fields, area)
-    glyphs, ink, boxes = [], [], []
+    glyphs, ink, frames = boxes_of(darkness, fields, area)
+    box_px = [_box_in_photo(geometry, box) for field in fields for box in field.boxes]
+    return BoxCrops(glyphs, ink, box_px, frames)
+
+
+def boxes_of(
+    darkness: np.ndarray, fields: Sequence[FormField], area: Rect
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The glyphs, ink fractions and frames of every box of `fields` (where they really lie)
+    in `darkness`, the page's `area` flattened at BOX_PX_PER_MM (0 = paper, 1 = black)."""
+    relative, lines = box_lines(darkness, fields, area)
+    erased = np.where(lines, 0.0, relative).astype(np.float32)
+    glyphs, ink, frames = [], [], []
     for field in fields:
         last = len(field.boxes) - 1
         for index, box in enumerate(field.boxes):
-            interior, beyond = _interior(darkness, box, area, (index == 0, index == last))
+            interior, beyond = _interior(erased, box, area, (index == 0, index == last))
             glyph, fraction = clean_glyph(interior, beyond)
             glyphs.append(glyph)
             ink.append(fraction)
-            boxes.append(_box_in_photo(geometry, box))
-    return BoxCrops(np.stack(glyphs), np.array(ink, dtype=np.float32), boxes)
+            frames.append(box_frame(relative, box, area))
+    return np.stack(glyphs), np.array(ink, dtype=np.float32), np.stack(frames)
+
+
+def box_frame(relative: np.ndarray, box: Rect, area: Rect) -> np.ndarray:
+    """The box and FRAME_MARGIN_MM around it, its printed lines kept, scaled to FRAME_SHAPE:
+    what the frame networks read. Where the cleaning lost a stroke (the bar of a 7 along the
+    top line, a digit's part past the box), the frame still shows it."""
+    height = round((box.h + 2 * FRAME_MARGIN_MM) * BOX_PX_PER_MM)
+    width = round((box.w + 2 * FRAME_MARGIN_MM) * BOX_PX_PER_MM)
+    top = round((box.y - area.y - FRAME_MARGIN_MM) * BOX_PX_PER_MM)
+    left = round((box.x - area.x - FRAME_MARGIN_MM) * BOX_PX_PER_MM)
+    window = np.zeros((height, width), dtype=np.float32)
+    rows = slice(max(0, top), min(relative.shape[0], top + height))
+    cols = slice(max(0, left), min(relative.shape[1], left + width))
+    window[rows.start - top : rows.stop - top, cols.start - left : cols.stop - left] = relative[
+        rows, cols
+    ]
+    return cv2.resize(window, FRAME_SHAPE[::-1], interpolation=cv2.INTER_AREA)
 
 
 def clean_glyph(interior: np.ndarray, beyond: tuple[int, int] = (0, 0)) -> tuple[np.ndarray, float]:
@@ -208,7 +244,17 @@ def _band(image: np.ndarray, segment: _LineSegment, reach: int) -> np.ndarray:
 
 
 def erase_box_lines(darkness: np.ndarray, fields: Sequence[FormField], area: Rect) -> np.ndarray:
-    """Remove the printed box lines, and measure darkness against theirs.
+    """The darkness relative to the print's black with the printed box lines removed
+    (`box_lines`)."""
+    relative, lines = box_lines(darkness, fields, area)
+    return np.where(lines, 0.0, relative).astype(np.float32)
+
+
+def box_lines(
+    darkness: np.ndarray, fields: Sequence[FormField], area: Rect
+) -> tuple[np.ndarray, np.ndarray]:
+    """Find the printed box lines, and measure darkness against theirs: (darkness relative to
+    the print's black, the pixels of the lines).
 
     A printed line is straight and of one width all along. Across its band (where its field
     puts it), the run of ink through the band's darkest row is the line, where nothing else
@@ -252,8 +298,7 @@ def erase_box_lines(darkness: np.ndarray, fields: Sequence[FormField], area: Rec
     writing = darkness[(darkness > threshold) & ~erased]
     writing_darkness = float(np.percentile(writing, 75)) if writing.size else 0.0
     black = max(print_darkness, writing_darkness, MIN_PRINT_DARKNESS)
-    relative = np.clip(darkness / black, 0.0, 1.0)
-    return np.where(erased, 0.0, relative).astype(np.float32)
+    return np.clip(darkness / black, 0.0, 1.0).astype(np.float32), erased
 
 
 def _line_strips(

@@ -1,19 +1,28 @@
 """The handwritten-digit classifier: a few small convolutional networks averaged, run with
 numpy alone.
 
-Its weights (`model/digits-v2.npz`, made by `python -m simulation.train_digits`) hold the
-networks' layers (batch normalisation already folded into the convolutions) and a softmax
-temperature fitted on crops kept out of training, so the probabilities it returns are
-calibrated: of the boxes read with p = 0.99, about 99 in 100 are right. Classes are the digits
-0-9 and 10 = blank. The networks differ only in their random start and the order they saw the
-data; averaging them makes the confident answers steadier, since a wrong answer given with near
-certainty by one is seldom given so by all.
+The networks look at each box in one of two ways. A glyph network sees the cleaned digit
+(`boxes.clean_glyph`: printed lines erased, ink fitted and centred in 28x28, as in MNIST). A
+frame network sees the box as photographed (`boxes.box_frame`: the box and 1.5 mm around it,
+lines and neighbours' ink and all, at 4 px/mm). Cleaning sometimes loses what makes the digit:
+the bar of a 7 or a 5 drawn along the top line is erased with it, a digit written partly past
+its box is cut. The frame still shows it; the glyph shows the digit's shape whatever its size
+and place. The two views make different mistakes, so their average makes fewer; networks of
+the same view differ in their random start and the order they saw the data, which makes the
+confident answers steadier (a wrong answer given with near certainty by one is seldom given
+so by all).
 
-Each network sees the glyph with its slant taken out (shear by its second moments, as writers
-lean their digits by different amounts): 3x3 convolutions, each followed by 2x2 max-pooling
-and ReLU, then dense layers. Two more descriptions of the glyph join the first dense layer: a
-histogram of its stroke directions per 4x4-pixel cell (robust to stroke width and small
-shifts) and the share of the box that is ink.
+Its weights (`model/digits-v3.npz`, made by `python -m simulation.train_digits`) hold each
+network's view and layers (batch normalisation already folded into the convolutions) and a
+softmax temperature fitted on crops kept out of training, so the probabilities it returns are
+calibrated: of the boxes read with p = 0.99, about 99 in 100 are right. Classes are the digits
+0-9 and 10 = blank.
+
+Each network is 3x3 convolutions, each followed by 2x2 max-pooling and ReLU, then dense
+layers. A glyph network sees the glyph with its slant taken out (shear by its second moments,
+as writers lean their digits by different amounts), and two more descriptions of the glyph
+join its first dense layer: a histogram of its stroke directions per 4x4-pixel cell (robust to
+stroke width and small shifts) and the share of the box that is ink.
 """
 
 from __future__ import annotations
@@ -23,10 +32,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
-MODEL_PATH = Path(__file__).with_name("model") / "digits-v2.npz"
+MODEL_PATH = Path(__file__).with_name("model") / "digits-v3.npz"
 CLASSES = 11
 MAX_DESKEW = 0.8
 """The largest shear taken out of a glyph (horizontal pixels per pixel of height)."""
@@ -34,6 +44,9 @@ INK_SCALE = 10.0
 """The ink fraction is multiplied by this before it joins the dense layers (to about 0..1)."""
 DIRECTION_BINS = 8
 CELL_PX = 4
+View = Literal["glyph", "frame"]
+"""What a network reads: the cleaned glyph (and its stroke directions and ink fraction) or
+the box's frame."""
 
 
 class ModelMissing(FileNotFoundError):
@@ -45,27 +58,36 @@ class ConvNet:
     """Convolutions as (3, 3, in, out) kernels with their biases, zero-padded to keep the size,
     each followed by 2x2 max-pooling (odd sizes rounded down) and ReLU; then dense layers as
     (in, out) weights with biases, ReLU between them, nothing after the last. The flattened
-    feature maps (channel, row, column order), the glyph's stroke directions and its scaled
-    ink fraction enter the first."""
+    feature maps (channel, row, column order) enter the first; for a glyph network, followed by
+    the glyph's stroke directions and its scaled ink fraction."""
 
     kernels: tuple[np.ndarray, ...]
     kernel_biases: tuple[np.ndarray, ...]
     weights: tuple[np.ndarray, ...]
     biases: tuple[np.ndarray, ...]
+    view: View
 
-    def logits(
+    def glyph_logits(
         self, upright: np.ndarray, directions: np.ndarray, ink_fraction: np.ndarray
     ) -> np.ndarray:
         """(boxes, 28, 28) deskewed glyphs, their `stroke_directions` and ink fractions ->
         (boxes, 11) logits."""
-        activation = upright.astype(np.float32)[..., None]
+        maps = self._feature_maps(upright)
+        ink = np.asarray(ink_fraction, dtype=np.float32).reshape(len(maps), 1) * INK_SCALE
+        return self._dense(np.hstack([maps, directions, ink]))
+
+    def frame_logits(self, frames: np.ndarray) -> np.ndarray:
+        """(boxes, *FRAME_SHAPE) frames -> (boxes, 11) logits."""
+        return self._dense(self._feature_maps(frames))
+
+    def _feature_maps(self, images: np.ndarray) -> np.ndarray:
+        activation = images.astype(np.float32)[..., None]
         for kernel, bias in zip(self.kernels, self.kernel_biases, strict=True):
             # The bias is added after pooling: the same, on a quarter of the pixels.
             activation = np.maximum(max_pooled(convolved(activation, kernel)) + bias, 0)
-        count = len(activation)
-        ink = np.asarray(ink_fraction, dtype=np.float32).reshape(count, 1) * INK_SCALE
-        maps = activation.transpose(0, 3, 1, 2).reshape(count, -1)
-        activation = np.hstack([maps, directions, ink])
+        return activation.transpose(0, 3, 1, 2).reshape(len(activation), -1)
+
+    def _dense(self, activation: np.ndarray) -> np.ndarray:
         for layer, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
             activation = activation @ weight + bias
             if layer < len(self.weights) - 1:
@@ -103,31 +125,37 @@ class DigitClassifier:
     temperature: float
     version: str
 
-    def logits(self, glyphs: np.ndarray, ink_fraction: np.ndarray) -> np.ndarray:
-        """(networks, boxes, 11): each network's raw outputs, before the temperature."""
-        upright = deskewed(glyphs.astype(np.float32))
-        directions = stroke_directions(upright)
-        return np.stack(
-            [network.logits(upright, directions, ink_fraction) for network in self.networks]
-        )
-
-    def probabilities(self, glyphs: np.ndarray, ink_fraction: np.ndarray) -> np.ndarray:
-        """(boxes, 28, 28) glyphs and their ink fractions -> (boxes, 11) probabilities. Boxes
-        with no ink at all (about a quarter of a form's) are one and the same input: it is
-        classified once for all of them."""
+    def logits(
+        self, glyphs: np.ndarray, ink_fraction: np.ndarray, frames: np.ndarray
+    ) -> np.ndarray:
+        """(networks, boxes, 11): each network's raw outputs, before the temperature, for
+        (boxes, 28, 28) glyphs, their ink fractions and (boxes, *FRAME_SHAPE) frames. For the
+        glyph networks, boxes whose glyph has no ink at all (about a quarter of a form's) are
+        one and the same input: it is classified once for all of them."""
         ink_fraction = np.asarray(ink_fraction, dtype=np.float32)
         empty = ~glyphs.reshape(len(glyphs), -1).any(axis=1) & (ink_fraction == 0)
-        if empty.sum() < 2:
-            return averaged_probabilities(self.logits(glyphs, ink_fraction), self.temperature)
-        inked = np.flatnonzero(~empty)
-        chosen = np.append(inked, np.flatnonzero(empty)[0])
-        read = averaged_probabilities(
-            self.logits(glyphs[chosen], ink_fraction[chosen]), self.temperature
+        chosen = np.arange(len(glyphs))
+        if empty.sum() >= 2:
+            first_empty = np.flatnonzero(empty)[0]
+            chosen = np.where(empty, first_empty, chosen)
+        distinct, spread = np.unique(chosen, return_inverse=True)
+        upright = deskewed(glyphs[distinct].astype(np.float32))
+        directions = stroke_directions(upright)
+        return np.stack(
+            [
+                network.glyph_logits(upright, directions, ink_fraction[distinct])[spread]
+                if network.view == "glyph"
+                else network.frame_logits(frames)
+                for network in self.networks
+            ]
         )
-        probabilities = np.empty((len(glyphs), read.shape[1]), dtype=read.dtype)
-        probabilities[inked] = read[:-1]
-        probabilities[empty] = read[-1]
-        return probabilities
+
+    def probabilities(
+        self, glyphs: np.ndarray, ink_fraction: np.ndarray, frames: np.ndarray
+    ) -> np.ndarray:
+        """(boxes, 28, 28) glyphs, their ink fractions and (boxes, *FRAME_SHAPE) frames ->
+        (boxes, 11) probabilities."""
+        return averaged_probabilities(self.logits(glyphs, ink_fraction, frames), self.temperature)
 
 
 def averaged_probabilities(logits: np.ndarray, temperature: float) -> np.ndarray:
@@ -201,6 +229,7 @@ def stroke_directions(glyphs: np.ndarray) -> np.ndarray:
 def save_classifier(path: Path, networks: Sequence[ConvNet], temperature: float) -> None:
     arrays = {}
     for member, network in enumerate(networks):
+        arrays[f"n{member}_view"] = np.array(network.view)
         for layer, (kernel, bias) in enumerate(
             zip(network.kernels, network.kernel_biases, strict=True)
         ):
@@ -230,6 +259,7 @@ def load_classifier(path: Path = MODEL_PATH) -> DigitClassifier:
                 kernel_biases=layers(member, "conv", "bias"),
                 weights=layers(member, "dense", "weight"),
                 biases=layers(member, "dense", "bias"),
+                view=str(data[f"n{member}_view"]),
             )
             for member in members
         ),
