@@ -46,11 +46,10 @@ GLYPH_SIZE = 28
 GLYPH_FIT = 20
 INK_THRESHOLD = 0.28
 FRAME_MARGIN_MM = 1.5
-FRAME_PX_PER_MM = 4.0
-"""A box's frame: the box and this much around it, lines and neighbours' ink and all, at this
-scale (a digit's stroke is still a pixel or two wide)."""
+"""A box's frame: the box and this much around it, lines and neighbours' ink and all."""
 FRAME_SHAPE = (44, 36)
-"""(height, width) of a frame in pixels: a 6 x 8 mm box and its margin at FRAME_PX_PER_MM."""
+"""(height, width) a frame is scaled to: the layout's 6 x 8 mm box and its margin at 4 px/mm
+(a digit's stroke is still a pixel or two wide)."""
 
 
 @dataclass(frozen=True)
