@@ -5,7 +5,6 @@ import cv2
 import numpy as np
 import pytest
 
-from schemas.form_layout import load_form_layout
 from services.ocr.boxes import (
     BOX_PX_PER_MM,
     FRAME_SHAPE,
@@ -13,7 +12,6 @@ from services.ocr.boxes import (
     boxes_of,
     clean_glyph,
     cut_digit_boxes,
-    fields_area,
 )
 from services.ocr.digits import (
     CELL_PX,
@@ -31,9 +29,8 @@ from services.ocr.page import MarkerFinder
 from simulation.scenarios import simulate_photo
 from simulation.train_digits import reader_view
 from simulation.writers import writer_named
+from tests.unit.test_ocr_box_lines import AREA, LAYOUT, printed_boxes, px
 
-LAYOUT = load_form_layout()
-AREA = fields_area(LAYOUT)
 FIELD = LAYOUT.fields[0]
 MIDDLE_BOX = 1
 """The box of FIELD written into; its index among every box of the layout, too."""
@@ -67,24 +64,11 @@ def held_out_boxes() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return np.concatenate(glyphs), np.concatenate(ink), np.concatenate(frames), np.array(labels)
 
 
-def px(mm: float, origin: float) -> int:
-    return round((mm - origin) * BOX_PX_PER_MM)
-
-
 def read_as_the_reader_does(ink: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     """The fields area flattened (darkness at BOX_PX_PER_MM) with every box line printed 2 px
     wide and `ink` written over it, cut as the reader cuts it: the middle box of the first
     field's (glyph, ink fraction, frame)."""
-    height, width = round(AREA.h * BOX_PX_PER_MM), round(AREA.w * BOX_PX_PER_MM)
-    page = np.zeros((height, width), np.float32)
-    for field in LAYOUT.fields:
-        rect = field.rect
-        left, right = px(rect.x, AREA.x), px(rect.right, AREA.x)
-        top, bottom = px(rect.y, AREA.y), px(rect.bottom, AREA.y)
-        cv2.rectangle(page, (left, top), (right, bottom), 1.0, 2)
-        for box in field.boxes[1:]:
-            cv2.line(page, (px(box.x, AREA.x), top), (px(box.x, AREA.x), bottom), 1.0, 2)
-    darkness = cv2.GaussianBlur(np.maximum(page, ink), (0, 0), 0.7)
+    darkness = cv2.GaussianBlur(np.maximum(printed_boxes(), ink), (0, 0), 0.7)
     glyphs, fractions, frames = boxes_of(darkness, LAYOUT.fields, AREA)
     return glyphs[MIDDLE_BOX], float(fractions[MIDDLE_BOX]), frames[MIDDLE_BOX]
 
