@@ -242,13 +242,6 @@ def _band(image: np.ndarray, segment: _LineSegment, reach: int) -> np.ndarray:
     return image[segment.start : segment.end, low : segment.across + reach + 1].T
 
 
-def erase_box_lines(darkness: np.ndarray, fields: Sequence[FormField], area: Rect) -> np.ndarray:
-    """The darkness relative to the print's black with the printed box lines removed
-    (`box_lines`)."""
-    relative, lines = box_lines(darkness, fields, area)
-    return np.where(lines, 0.0, relative).astype(np.float32)
-
-
 def box_lines(
     darkness: np.ndarray, fields: Sequence[FormField], area: Rect
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -304,7 +297,7 @@ def _line_strips(
     bands: np.ndarray, threshold: float, nominal: np.ndarray, fields: list[int], reach: int
 ) -> np.ndarray:
     """(lines, across, along) bands of lines of one direction, the darkness that is ink and
-    the layout's row of each -> the pixels of each line (`erase_box_lines`)."""
+    the layout's row of each -> the pixels of each line (`box_lines`)."""
     ink = bands > threshold
     rows = np.arange(ink.shape[1])
     # The darkest row of each band, rows near the layout's preferred: the next field's line,
