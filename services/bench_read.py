@@ -51,6 +51,10 @@ class Score:
     silent_errors: int = 0
     verdicts: Counter = field(default_factory=Counter)
     holding_clean_back: Counter = field(default_factory=Counter)
+    clean_by_writer: Counter = field(default_factory=Counter)
+    accepted_by_writer: Counter = field(default_factory=Counter)
+    misreads: Counter = field(default_factory=Counter)
+    """(written, read) box by box before the rules, a blank read shown as "_"."""
     silent_error_photos: list[str] = field(default_factory=list)
 
 
@@ -79,11 +83,13 @@ def run_bench(
             megapixels,
             printer=printers[index % len(printers)],
         )
-        _score_one(score, reader, photo.jpeg, photo.truth, f"{seed}:{index}")
+        _score_one(score, reader, photo.jpeg, photo.truth, f"{seed}:{index}", writer.name)
     return score
 
 
-def _score_one(score: Score, reader: FormReader, jpeg: bytes, truth: PhotoTruth, name: str):
+def _score_one(
+    score: Score, reader: FormReader, jpeg: bytes, truth: PhotoTruth, name: str, writer: str
+):
     for mode, times in (
         (cv2.IMREAD_GRAYSCALE, score.decode_s),
         (cv2.IMREAD_COLOR, score.decode_colour_s),
@@ -108,6 +114,8 @@ def _score_one(score: Score, reader: FormReader, jpeg: bytes, truth: PhotoTruth,
     if truth.kind == "clean":
         score.clean += 1
         score.clean_accepted += line["verdict"] == "accept"
+        score.clean_by_writer[writer] += 1
+        score.accepted_by_writer[writer] += line["verdict"] == "accept"
         if line["verdict"] == "review":
             score.holding_clean_back.update(_rules_named(line["reasons"]))
     if line["verdict"] == "accept" and not _accept_is_right(line, truth):
@@ -142,6 +150,12 @@ def _count(score: Score, written: str, value: int | None, *, after_rules: bool) 
     right = sum(matches)
     digits_right = sum(match for char, match in zip(written, matches, strict=True) if char != " ")
     field_right = _same(value, int(written) if written.strip() else None)
+    if not after_rules:
+        score.misreads.update(
+            (char.strip() or "_", read.strip() or "_")
+            for char, read, match in zip(written, shown, matches, strict=True)
+            if not match
+        )
     if after_rules:
         score.boxes_right_after_rules += right
         score.digits_right_after_rules += digits_right
@@ -189,6 +203,19 @@ def report(label: str, score: Score) -> list[str]:
         lines.append(
             f"auto-accept of clean forms: {score.clean_accepted}/{score.clean} = "
             f"{score.clean_accepted / score.clean:.1%}"
+        )
+    if score.clean_by_writer:
+        lines.append(
+            "auto-accept by writer: "
+            + ", ".join(
+                f"{writer.removeprefix('heldout-')} {score.accepted_by_writer[writer]}/{clean}"
+                for writer, clean in sorted(score.clean_by_writer.items())
+            )
+        )
+    if score.misreads:
+        lines.append(
+            "most frequent misreads before the rules (written->read, boxes): "
+            + ", ".join(f"{a}->{b} {n}" for (a, b), n in score.misreads.most_common(8))
         )
     if score.holding_clean_back:
         lines.append(

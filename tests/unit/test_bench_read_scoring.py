@@ -9,6 +9,15 @@ def test_digits_are_the_written_boxes_and_a_leading_blank_spells_a_leading_zero(
     assert (score.boxes, score.boxes_right) == (9, 8)
     assert (score.digits, score.digits_right) == (5, 4)
     assert (score.fields, score.fields_right) == (3, 2)
+    assert score.misreads == {("5", "9"): 1}
+
+
+def test_misreads_name_the_written_and_the_read_box_a_blank_as_underscore():
+    score = Score()
+    _count(score, " 45", 5, after_rules=False)
+    _count(score, "107", 17, after_rules=False)
+    _count(score, "107", 170, after_rules=True)
+    assert score.misreads == {("4", "_"): 1, ("1", "_"): 1, ("0", "1"): 1}
 
 
 def test_after_the_rules_only_the_right_ones_are_counted_again():
