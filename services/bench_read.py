@@ -150,12 +150,6 @@ def _count(score: Score, written: str, value: int | None, *, after_rules: bool) 
     right = sum(matches)
     digits_right = sum(match for char, match in zip(written, matches, strict=True) if char != " ")
     field_right = _same(value, int(written) if written.strip() else None)
-    if not after_rules:
-        score.misreads.update(
-            (char.strip() or "_", read.strip() or "_")
-            for char, read, match in zip(written, shown, matches, strict=True)
-            if not match
-        )
     if after_rules:
         score.boxes_right_after_rules += right
         score.digits_right_after_rules += digits_right
@@ -167,6 +161,11 @@ def _count(score: Score, written: str, value: int | None, *, after_rules: bool) 
     score.digits_right += digits_right
     score.fields += 1
     score.fields_right += field_right
+    score.misreads.update(
+        (char.strip() or "_", read.strip() or "_")
+        for char, read, match in zip(written, shown, matches, strict=True)
+        if not match
+    )
 
 
 def _tps(rng: random.Random) -> str:
