@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.common.messaging.embedded_server import free_port
 from services.common.settings import Settings
 from services.embedded_stack import services_of
 from tests.integration.test_ingest_api import photo_jpeg
@@ -52,24 +51,9 @@ def child_pids(pid: int) -> list[int]:
     return [int(p) for p in children.read_text().split()] if children.exists() else []
 
 
-def listening_port() -> int:
-    """A free port below the kernel's range for outgoing connections: a port from that range,
-    free when chosen, can be taken by a service's own connection to NATS before the service
-    that was given it listens (the demo once failed so)."""
-    first_ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    for port in random.sample(range(20000, first_ephemeral), 200):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port below the ephemeral range")
-
-
 def stack_env(var_dir: Path) -> dict[str, str]:
     """The environment of a whole embedded stack on free ports, its state in `var_dir`."""
-    nats_port = listening_port()
+    nats_port = free_port()
     env = {
         **os.environ,
         "REKAP_VAR_DIR": str(var_dir),
@@ -77,7 +61,7 @@ def stack_env(var_dir: Path) -> dict[str, str]:
         "REKAP_NATS_URL": f"nats://127.0.0.1:{nats_port}",
     }
     for service in services_of(Settings()):
-        env[f"REKAP_{service.name.upper()}_PORT"] = str(listening_port())
+        env[f"REKAP_{service.name.upper()}_PORT"] = str(free_port())
     return env
 
 

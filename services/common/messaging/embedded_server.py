@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import socket
 import subprocess
@@ -32,7 +33,25 @@ def nats_server_binary() -> Path:
     return Path(found)
 
 
+LISTEN_PORTS_FROM = 20000
+EPHEMERAL_PORT_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
 def free_port() -> int:
+    """A port free now for a server to listen on, chosen below the kernel's range for
+    outgoing connections: a port from that range, free when chosen, can be taken by another
+    process's outgoing connection (a service's own to NATS) before the server listens."""
+    first_ephemeral = (
+        int(EPHEMERAL_PORT_RANGE.read_text().split()[0]) if EPHEMERAL_PORT_RANGE.exists() else 0
+    )
+    below = range(LISTEN_PORTS_FROM, first_ephemeral)
+    for port in random.sample(below, min(200, len(below))):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
