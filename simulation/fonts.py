@@ -22,7 +22,9 @@ def find_font(file_name: str) -> Path:
         f"font {file_name!r} is not installed (apt: fonts-dejavu-core and fonts-liberation "
         "for print; the handwriting fonts come from fonts-dkg-handwriting, fonts-breip, "
         "fonts-bwht, fonts-dancingscript, fonts-femkeklaver, fonts-humor-sans, "
-        "fonts-kaushanscript, fonts-kristi, fonts-comic-neue)"
+        "fonts-kaushanscript, fonts-kristi, fonts-comic-neue; training adds fonts-klee, "
+        "fonts-kiloji, fonts-seto, fonts-rufscript, fonts-tlwg-purisa-otf, fonts-tomsontalks, "
+        "fonts-nanum-extra)"
     )
 
 

@@ -159,6 +159,15 @@ EXTRA_FONTS = (
     "DejaVuSans-Oblique.ttf",
     "DejaVuSansMono.ttf",
     "DejaVuSerif-Italic.ttf",
+    "KleeOne-Regular.ttf",
+    "kiloji.ttf",
+    "setofont.ttf",
+    "Rufscript010.ttf",
+    "Purisa.otf",
+    "TomsonTalks.ttf",
+    "NanumBarunpenR.ttf",
+    "NanumBrush.ttf",
+    "NanumPen.ttf",
 )
 """Installed fonts that no writer uses, with handwriting-like or plain digits (more shapes of
 1, 4 and 7); none of the held-out families."""

@@ -26,7 +26,7 @@ from services.ocr.page import MarkerFinder, PageGeometry, PageNotFound
 from services.ocr.printed_text import read_region_block, text_reader
 from services.ocr.qr import read_qr
 
-READER_VERSION = "reader-5"
+READER_VERSION = "reader-6"
 MIN_PX_PER_MM = 4.0
 """Below this the digits and the QR lose detail: decode the photo again with more pixels.
 (A digit box is then still about 30 pixels wide, more than the classifier's 28; reading 12 MP
