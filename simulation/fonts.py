@@ -19,12 +19,8 @@ def find_font(file_name: str) -> Path:
         for found in sorted(directory.rglob(file_name)):
             return found
     raise FileNotFoundError(
-        f"font {file_name!r} is not installed (apt: fonts-dejavu-core and fonts-liberation "
-        "for print; the handwriting fonts come from fonts-dkg-handwriting, fonts-breip, "
-        "fonts-bwht, fonts-dancingscript, fonts-femkeklaver, fonts-humor-sans, "
-        "fonts-kaushanscript, fonts-kristi, fonts-comic-neue; training adds fonts-klee, "
-        "fonts-kiloji, fonts-seto, fonts-rufscript, fonts-tlwg-purisa-otf, fonts-tomsontalks, "
-        "fonts-nanum-extra)"
+        f"font {file_name!r} is not installed: scripts/setup installs the Debian font "
+        "packages the simulation prints and writes with"
     )
 
 
