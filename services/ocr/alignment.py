@@ -12,6 +12,7 @@ row of straight 1s taken for box sides) takes its neighbours' offset instead.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 
 import cv2
@@ -111,13 +112,20 @@ def _consistent(
     seen = (strength > 0) & (strength >= MIN_LINE_SHARE * np.percentile(strength, 75, axis=0))
     distance = np.hypot(*(centres[:, None] - centres[None, :]).transpose(2, 0, 1))
     np.fill_diagonal(distance, np.inf)
+    close = (distance <= NEIGHBOUR_MM).tolist()
     result = found.copy()
-    for number, axis in np.ndindex(found.shape):
-        near = seen[:, axis] & (distance[number] <= NEIGHBOUR_MM)
-        if not near.any():
-            result[number, axis] = found[number, axis] if seen[number, axis] else 0
-            continue
-        median = np.median(found[near, axis])
-        if not seen[number, axis] or abs(found[number, axis] - median) > AGREE_MM * px_per_mm:
-            result[number, axis] = np.round(median)
+    for axis in range(found.shape[1]):
+        offsets, seen_here = found[:, axis].tolist(), seen[:, axis].tolist()
+        for number, neighbours in enumerate(close):
+            near = [
+                offsets[other]
+                for other, is_near in enumerate(neighbours)
+                if is_near and seen_here[other]
+            ]
+            if not near:
+                result[number, axis] = offsets[number] if seen_here[number] else 0
+                continue
+            median = statistics.median(near)
+            if not seen_here[number] or abs(offsets[number] - median) > AGREE_MM * px_per_mm:
+                result[number, axis] = round(median)
     return result

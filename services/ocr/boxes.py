@@ -80,8 +80,7 @@ def cut_digit_boxes(photo: np.ndarray, geometry: PageGeometry, layout: FormLayou
     darkness = np.clip((paper - flat) / np.maximum(paper, 1.0), 0.0, 1.0)
     fields = aligned_fields(darkness, layout.fields, area, BOX_PX_PER_MM)
     glyphs, ink, frames = boxes_of(darkness, fields, area)
-    box_px = [_box_in_photo(geometry, box) for field in fields for box in field.boxes]
-    return BoxCrops(glyphs, ink, box_px, frames)
+    return BoxCrops(glyphs, ink, _boxes_in_photo(geometry, fields), frames)
 
 
 def boxes_of(
@@ -379,10 +378,22 @@ def _straight_fit(
     return intercept[:, None] + slope[:, None] * x
 
 
-def _box_in_photo(geometry: PageGeometry, box: Rect) -> tuple[int, int, int, int]:
-    corners = geometry.photo_points(
-        np.array([[box.x, box.y], [box.right, box.y], [box.right, box.bottom], [box.x, box.bottom]])
+def _boxes_in_photo(
+    geometry: PageGeometry, fields: Sequence[FormField]
+) -> list[tuple[int, int, int, int]]:
+    """Each box's bounding rectangle in the photo (x, y, width, height), in layout order."""
+    boxes = [box for field in fields for box in field.boxes]
+    corners_mm = np.array(
+        [
+            [[box.x, box.y], [box.right, box.y], [box.right, box.bottom], [box.x, box.bottom]]
+            for box in boxes
+        ]
     )
-    left, top = corners.min(axis=0)
-    right, bottom = corners.max(axis=0)
-    return int(left), int(top), round(right - left), round(bottom - top)
+    corners = geometry.photo_points(corners_mm.reshape(-1, 2)).reshape(len(boxes), 4, 2)
+    left, top = corners.min(axis=1).T
+    right, bottom = corners.max(axis=1).T
+    widths, heights = (right - left).tolist(), (bottom - top).tolist()
+    return [
+        (int(x), int(y), round(w), round(h))
+        for x, y, w, h in zip(left, top, widths, heights, strict=True)
+    ]
