@@ -81,11 +81,12 @@ class ConvNet:
         return self._dense(self._feature_maps(frames))
 
     def _feature_maps(self, images: np.ndarray) -> np.ndarray:
-        activation = images.astype(np.float32)[..., None]
+        activation = images.astype(np.float32)[None]
         for kernel, bias in zip(self.kernels, self.kernel_biases, strict=True):
             # The bias is added after pooling: the same, on a quarter of the pixels.
-            activation = np.maximum(max_pooled(convolved(activation, kernel)) + bias, 0)
-        return activation.transpose(0, 3, 1, 2).reshape(len(activation), -1)
+            pooled = max_pooled(convolved(activation, kernel))
+            activation = np.maximum(pooled + bias[:, None, None, None], 0)
+        return activation.transpose(1, 0, 2, 3).reshape(activation.shape[1], -1)
 
     def _dense(self, activation: np.ndarray) -> np.ndarray:
         for layer, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
@@ -95,28 +96,30 @@ class ConvNet:
         return activation
 
 
-def convolved(images: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """(count, height, width, in) images and a (k, k, in, out) kernel -> (count, height, width,
-    out): a zero-padded convolution (as cross-correlation), by one matrix product over every
-    pixel's k x k neighbourhood."""
+def convolved(maps: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """(in, count, height, width) feature maps and a (k, k, in, out) kernel -> (out, count,
+    height, width): a zero-padded convolution (as cross-correlation), by one matrix product
+    over every pixel's k x k neighbourhood. Channels first: each shifted copy of the maps is
+    a run of whole rows, which copies faster than pixels of a few channels each (the maps of
+    all boxes with channels last took about a fifth longer)."""
     size, _, channels, outputs = kernel.shape
-    count, height, width, _ = images.shape
+    _, count, height, width = maps.shape
     reach = size // 2
-    padded = np.pad(images, ((0, 0), (reach, reach), (reach, reach), (0, 0)))
-    neighbourhoods = np.concatenate(
-        [padded[:, dy : dy + height, dx : dx + width] for dy in range(size) for dx in range(size)],
-        axis=3,
-    )
-    flat = neighbourhoods.reshape(-1, size * size * channels) @ kernel.reshape(-1, outputs)
-    return flat.reshape(count, height, width, outputs)
+    padded = np.pad(maps, ((0, 0), (0, 0), (reach, reach), (reach, reach)))
+    neighbourhoods = np.empty((size, size, channels, count, height, width), dtype=np.float32)
+    for dy in range(size):
+        for dx in range(size):
+            neighbourhoods[dy, dx] = padded[:, :, dy : dy + height, dx : dx + width]
+    flat = kernel.reshape(-1, outputs).T @ neighbourhoods.reshape(size * size * channels, -1)
+    return flat.reshape(outputs, count, height, width)
 
 
-def max_pooled(images: np.ndarray) -> np.ndarray:
-    """2x2 max-pooling of (count, height, width, channels); an odd last row or column dropped."""
-    _, height, width, _ = images.shape
-    even = images[:, : height // 2 * 2, : width // 2 * 2]
-    rows = np.maximum(even[:, 0::2], even[:, 1::2])
-    return np.maximum(rows[:, :, 0::2], rows[:, :, 1::2])
+def max_pooled(maps: np.ndarray) -> np.ndarray:
+    """2x2 max-pooling of (channels, count, height, width); an odd last row or column dropped."""
+    height, width = maps.shape[2:]
+    even = maps[:, :, : height // 2 * 2, : width // 2 * 2]
+    rows = np.maximum(even[:, :, 0::2], even[:, :, 1::2])
+    return np.maximum(rows[..., 0::2], rows[..., 1::2])
 
 
 @dataclass(frozen=True)

@@ -178,10 +178,13 @@ def test_convolution_and_pooling_match_their_definitions():
         for col in range(7):
             window = padded[:, row : row + 3, col : col + 3]
             expected[:, row, col] = np.einsum("nijc,ijco->no", window, kernel)
-    np.testing.assert_allclose(convolved(images, kernel), expected, atol=1e-5)
-    pooled = max_pooled(images)
-    assert pooled.shape == (2, 2, 3, 3)
-    assert pooled[1, 1, 2, 0] == images[1, 2:4, 4:6, 0].max()
+    channels_first = images.transpose(3, 0, 1, 2)
+    np.testing.assert_allclose(
+        convolved(channels_first, kernel), expected.transpose(3, 0, 1, 2), atol=1e-5
+    )
+    pooled = max_pooled(channels_first)
+    assert pooled.shape == (3, 2, 2, 3)
+    assert pooled[0, 1, 1, 2] == images[1, 2:4, 4:6, 0].max()
 
 
 def test_stroke_directions_match_their_definition():
