@@ -6,7 +6,7 @@ print shops (`OTHER_PRINTERS`). For each photo, in the same run on the same byte
 merely decode the JPEG (cv2.imdecode) to grayscale, the floor, since the reader needs no
 colour, and to colour, as any program that shows the photo does; and the time of the whole
 read, stage by stage; then the judge's verdict, scored against the simulation's truth. One
-thread (OpenCV's and the BLAS that numpy's matrix products run on), so the rates are per core.
+thread (`read_on_one_core`: OpenCV's and the BLAS under numpy's), so the rates are per core.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from threadpoolctl import threadpool_limits
 
-from services.ocr.reader import FormReader
+from services.ocr.reader import FormReader, read_on_one_core
 from services.read_photos import judged_line
 from simulation.masterdata import master_plan
 from simulation.render import REKAP_PRINT, PrintStyle
@@ -68,19 +67,7 @@ def run_bench(
     mix: Mapping[Kind, float] = DEFAULT_MIX,
 ) -> Score:
     """`count` photos, writers and `printers` taken in turn, kinds drawn from `mix`."""
-    cv2.setNumThreads(1)
-    with threadpool_limits(limits=1):
-        return _bench(count, seed, megapixels, with_printed_text, printers, mix)
-
-
-def _bench(
-    count: int,
-    seed: int,
-    megapixels: float,
-    with_printed_text: bool,
-    printers: Sequence[PrintStyle],
-    mix: Mapping[Kind, float],
-) -> Score:
+    read_on_one_core()
     reader = FormReader(read_printed_text=with_printed_text)
     rng = random.Random(seed)
     kinds, weights = zip(*mix.items(), strict=True)

@@ -346,9 +346,10 @@ def read(
     """Read photos offline with the services' reader and rules: accept, review or reject."""
     from services.ocr.digits import ModelMissing
     from services.ocr.printed_text import TesseractMissing
-    from services.ocr.reader import FormReader
+    from services.ocr.reader import FormReader, read_on_one_core
     from services.read_photos import read_photos
 
+    read_on_one_core()
     try:
         reader = FormReader()
     except (ModelMissing, TesseractMissing) as error:

@@ -13,11 +13,12 @@ from services.common.messaging.topology import consumer
 from services.common.photo_store import FilesystemPhotoStore
 from services.common.settings import Settings
 from services.common.worker_app import create_worker_app
-from services.ocr.reader import FormReader
+from services.ocr.reader import FormReader, read_on_one_core
 from services.ocr.worker import OcrDependencies, read_received_photo
 
 
 def create_app(settings: Settings) -> FastAPI:
+    read_on_one_core()
     engine = make_engine(settings)
     sessions = make_sessionmaker(engine)
     relay = RelayToBroker(settings, sessions)
